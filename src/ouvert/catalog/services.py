@@ -1,0 +1,461 @@
+"""Catalog operations. HTML views, both APIs and the command line call these and nothing else.
+
+Each public function checks permissions, runs in one transaction, records an activity with a
+dotted key, keeps the search index in step and sends its signal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ouvert.accounts import permissions
+from ouvert.core.errors import Conflict, NotFound, ValidationFailed
+
+from . import search, signals
+from .models import Activity, Dataset, Organisation, Resource, State, Tag, Theme
+from .validation import clean_dataset, clean_organisation, clean_resource, clean_theme
+
+TRACKED_DATASET_FIELDS = (
+    "name", "title_fr", "title_en", "description_fr", "description_en", "licence", "frequency",
+    "temporal_start", "temporal_end", "spatial", "contact_name", "contact_email", "source_url",
+    "version", "private", "extras", "state",
+)
+
+
+# --- activity ----------------------------------------------------------------------------
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def record_activity(key: str, *, actor, obj, dataset: Dataset | None = None, organisation: Organisation | None = None,
+                    changes: dict | None = None) -> Activity:
+    """Append one entry to the history (called inside the operation's transaction)."""
+    return Activity.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        key=key,
+        dataset=dataset,
+        organisation=organisation,
+        object_type=obj._meta.model_name,
+        object_id=str(obj.pk),
+        object_name=getattr(obj, "name", "") or str(obj)[:300],
+        changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in (changes or {}).items()},
+    )
+
+
+def _apply(instance, cleaned: dict, fields) -> dict:
+    """Set the cleaned fields on ``instance``; returns {field: (old, new)} for those that changed."""
+    changes = {}
+    for field in fields:
+        if field in cleaned:
+            old = getattr(instance, field)
+            new = cleaned[field]
+            if old != new:
+                changes[field] = (old, new)
+                setattr(instance, field, new)
+    return changes
+
+
+# --- look-ups ----------------------------------------------------------------------------
+
+def get_dataset(name_or_id: str, *, actor, include_deleted: bool = False) -> Dataset:
+    """The dataset if ``actor`` may see it; otherwise NotFound (existence is not disclosed)."""
+    qs = Dataset.objects.select_related("organisation", "licence")
+    dataset = None
+    try:
+        dataset = qs.filter(pk=uuid.UUID(str(name_or_id))).first()
+    except ValueError:
+        pass
+    if dataset is None:
+        dataset = qs.filter(name=str(name_or_id).lower()).first()
+    if dataset is None or not permissions.can(actor, "dataset.view", dataset):
+        raise NotFound(_("Dataset not found."))
+    if dataset.state == State.DELETED and not include_deleted:
+        raise NotFound(_("Dataset not found."))
+    return dataset
+
+
+def get_resource(resource_id: str, *, actor) -> Resource:
+    try:
+        resource = Resource.objects.select_related("dataset", "dataset__organisation").get(pk=uuid.UUID(str(resource_id)))
+    except (ValueError, Resource.DoesNotExist):
+        raise NotFound(_("Resource not found.")) from None
+    if not permissions.can(actor, "dataset.view", resource.dataset) or resource.dataset.state == State.DELETED:
+        raise NotFound(_("Resource not found."))
+    return resource
+
+
+def get_organisation(name_or_id: str) -> Organisation:
+    qs = Organisation.objects.exclude(state=State.DELETED)
+    try:
+        return qs.get(pk=uuid.UUID(str(name_or_id)))
+    except (ValueError, Organisation.DoesNotExist):
+        pass
+    try:
+        return qs.get(name=str(name_or_id).lower())
+    except Organisation.DoesNotExist:
+        raise NotFound(_("Organisation not found.")) from None
+
+
+def get_theme(name_or_id: str) -> Theme:
+    try:
+        return Theme.objects.get(pk=uuid.UUID(str(name_or_id)))
+    except (ValueError, Theme.DoesNotExist):
+        pass
+    try:
+        return Theme.objects.get(name=str(name_or_id).lower())
+    except Theme.DoesNotExist:
+        raise NotFound(_("Theme not found.")) from None
+
+
+# --- organisations and themes ------------------------------------------------------------
+
+def create_organisation(*, actor, data: dict) -> Organisation:
+    permissions.require(actor, "organisation.create")
+    cleaned = clean_organisation(data)
+    with transaction.atomic():
+        if Organisation.objects.filter(name=cleaned["name"]).exists():
+            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+        organisation = Organisation(**cleaned)
+        organisation.save()
+        record_activity("catalog.organisation.created", actor=actor, obj=organisation, organisation=organisation,
+                        changes={k: (None, v) for k, v in cleaned.items()})
+    return organisation
+
+
+def update_organisation(organisation: Organisation, *, actor, data: dict) -> Organisation:
+    permissions.require(actor, "organisation.update", organisation)
+    cleaned = clean_organisation(data, partial=True)
+    with transaction.atomic():
+        if "name" in cleaned and Organisation.objects.filter(name=cleaned["name"]).exclude(pk=organisation.pk).exists():
+            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+        changes = _apply(organisation, cleaned, cleaned.keys())
+        if changes:
+            organisation.save()
+            record_activity("catalog.organisation.updated", actor=actor, obj=organisation, organisation=organisation, changes=changes)
+            if {"title_fr", "title_en", "name"} & changes.keys():
+                search.reindex_organisation(organisation)
+    return organisation
+
+
+def create_theme(*, actor, data: dict) -> Theme:
+    permissions.require(actor, "theme.manage")
+    cleaned = clean_theme(data)
+    with transaction.atomic():
+        if Theme.objects.filter(name=cleaned["name"]).exists():
+            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+        theme = Theme.objects.create(**cleaned)
+        record_activity("catalog.theme.created", actor=actor, obj=theme, changes={k: (None, v) for k, v in cleaned.items()})
+    return theme
+
+
+def update_theme(theme: Theme, *, actor, data: dict) -> Theme:
+    permissions.require(actor, "theme.manage")
+    cleaned = clean_theme(data, partial=True)
+    with transaction.atomic():
+        if "name" in cleaned and Theme.objects.filter(name=cleaned["name"]).exclude(pk=theme.pk).exists():
+            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+        changes = _apply(theme, cleaned, cleaned.keys())
+        if changes:
+            theme.save()
+            record_activity("catalog.theme.updated", actor=actor, obj=theme, changes=changes)
+    return theme
+
+
+# --- datasets ----------------------------------------------------------------------------
+
+def _set_tags(dataset: Dataset, cleaned: dict) -> dict:
+    """Replace the dataset's tags by language when the input names them; returns changes."""
+    if not {"tags", "tags_fr", "tags_en"} & cleaned.keys():
+        return {}
+    current = {(t.name, t.language) for t in dataset.tags.all()}
+    wanted = set(current)
+    for field, lang in (("tags_fr", "fr"), ("tags_en", "en"), ("tags", "")):
+        if field in cleaned:
+            wanted = {(n, lg) for n, lg in wanted if lg != lang} | {(n, lang) for n in cleaned[field]}
+    if wanted == current:
+        return {}
+    tags = []
+    for name, lang in sorted(wanted):
+        tag, _created = Tag.objects.get_or_create(name=name, language=lang)
+        tags.append(tag)
+    dataset.tags.set(tags)
+    return {"tags": (sorted(f"{n}@{lg}" if lg else n for n, lg in current), sorted(f"{n}@{lg}" if lg else n for n, lg in wanted))}
+
+
+def _set_themes(dataset: Dataset, cleaned: dict) -> dict:
+    if "themes" not in cleaned:
+        return {}
+    before = sorted(t.name for t in dataset.themes.all())
+    after = sorted(t.name for t in cleaned["themes"])
+    if before == after:
+        return {}
+    dataset.themes.set(cleaned["themes"])
+    return {"themes": (before, after)}
+
+
+def create_dataset(*, actor, organisation: Organisation, data: dict, state: str = State.DRAFT) -> Dataset:
+    """Create a dataset in ``organisation``; it starts as a draft unless ``state`` says otherwise."""
+    permissions.require(actor, "dataset.create", organisation)
+    cleaned = clean_dataset(data)
+    if state not in (State.DRAFT, State.ACTIVE):
+        raise ValidationFailed(fields={"state": [_("A new dataset is a draft or published.")]})
+    try:
+        with transaction.atomic():
+            if Dataset.objects.filter(name=cleaned["name"]).exists():
+                raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+            dataset = Dataset(organisation=organisation, state=state,
+                              created_by=actor if getattr(actor, "is_authenticated", False) else None)
+            _apply(dataset, cleaned, TRACKED_DATASET_FIELDS)
+            if state == State.ACTIVE:
+                dataset.published = timezone.now()
+            dataset.save()
+            changes = {k: (None, v) for k, v in cleaned.items() if k in TRACKED_DATASET_FIELDS and v not in ("", None, {}, [])}
+            changes.update(_set_tags(dataset, cleaned))
+            changes.update(_set_themes(dataset, cleaned))
+            record_activity("catalog.dataset.created", actor=actor, obj=dataset, dataset=dataset, organisation=organisation, changes=changes)
+            search.index_dataset(dataset)
+    except IntegrityError as exc:
+        raise Conflict(_("This name is already taken.")) from exc
+    if state == State.ACTIVE:
+        transaction.on_commit(lambda: signals.dataset_published.send(Dataset, dataset=dataset, actor=actor))
+    return dataset
+
+
+def update_dataset(dataset: Dataset, *, actor, data: dict, organisation: Organisation | None = None) -> Dataset:
+    """Change the fields present in ``data`` (a partial update); ``organisation`` moves it."""
+    permissions.require(actor, "dataset.update", dataset)
+    if organisation is not None and organisation.pk != dataset.organisation_id:
+        permissions.require(actor, "dataset.create", organisation)
+    cleaned = clean_dataset(data, partial=True)
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if "name" in cleaned and Dataset.objects.filter(name=cleaned["name"]).exclude(pk=dataset.pk).exists():
+            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+        changes = _apply(dataset, cleaned, TRACKED_DATASET_FIELDS)
+        if not (cleaned.get("title_fr", dataset.title_fr) or cleaned.get("title_en", dataset.title_en)):
+            raise ValidationFailed(fields={"title_fr": [_("Give a title in French or in English (or both).")]})
+        if organisation is not None and organisation.pk != dataset.organisation_id:
+            changes["organisation"] = (dataset.organisation.name, organisation.name)
+            dataset.organisation = organisation
+        changes.update(_set_tags(dataset, cleaned))
+        changes.update(_set_themes(dataset, cleaned))
+        if changes:
+            dataset.save()
+            record_activity("catalog.dataset.updated", actor=actor, obj=dataset, dataset=dataset,
+                            organisation=dataset.organisation, changes=changes)
+            search.index_dataset(dataset)
+    if changes:
+        transaction.on_commit(lambda: signals.dataset_updated.send(Dataset, dataset=dataset, actor=actor, changes=changes))
+    return dataset
+
+
+def publish_dataset(dataset: Dataset, *, actor) -> Dataset:
+    """Make a draft public (or visible to members, if private)."""
+    permissions.require(actor, "dataset.publish", dataset)
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if dataset.state == State.ACTIVE:
+            return dataset
+        if not (dataset.title_fr or dataset.title_en):
+            raise ValidationFailed(fields={"title_fr": [_("Give a title before publishing.")]})
+        dataset.state = State.ACTIVE
+        dataset.published = timezone.now()
+        dataset.save()
+        record_activity("catalog.dataset.published", actor=actor, obj=dataset, dataset=dataset,
+                        organisation=dataset.organisation, changes={"state": (State.DRAFT, State.ACTIVE)})
+        search.index_dataset(dataset)
+    transaction.on_commit(lambda: signals.dataset_published.send(Dataset, dataset=dataset, actor=actor))
+    return dataset
+
+
+def delete_dataset(dataset: Dataset, *, actor) -> Dataset:
+    """Soft-delete: the dataset leaves every public list; its history stays."""
+    permissions.require(actor, "dataset.delete", dataset)
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        previous = dataset.state
+        dataset.state = State.DELETED
+        dataset.save()
+        record_activity("catalog.dataset.deleted", actor=actor, obj=dataset, dataset=dataset,
+                        organisation=dataset.organisation, changes={"state": (previous, State.DELETED)})
+        search.remove_dataset(dataset.pk)
+    transaction.on_commit(lambda: signals.dataset_deleted.send(Dataset, dataset=dataset, actor=actor))
+    return dataset
+
+
+# --- resources ---------------------------------------------------------------------------
+
+FORMAT_MEDIA_TYPES = {
+    "CSV": "text/csv", "TSV": "text/tab-separated-values", "JSON": "application/json",
+    "GEOJSON": "application/geo+json", "XML": "application/xml", "PDF": "application/pdf",
+    "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "XLS": "application/vnd.ms-excel", "ODS": "application/vnd.oasis.opendocument.spreadsheet",
+    "PARQUET": "application/vnd.apache.parquet", "ZIP": "application/zip", "TXT": "text/plain",
+    "HTML": "text/html", "SHP": "application/x-esri-shape", "KML": "application/vnd.google-earth.kml+xml",
+}
+
+
+def safe_filename(name: str) -> str:
+    """A file name safe on every filesystem and in a URL: no path, no control characters."""
+    name = os.path.basename((name or "").replace("\\", "/"))
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-_")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem[:100] or "file"
+    ext = ext[:16].lower()
+    return f"{stem}.{ext}" if ext else stem
+
+
+def format_of(filename: str, given: str = "") -> tuple[str, str]:
+    """(format, media type) from a stated format or the file name's extension."""
+    fmt = (given or "").upper().strip()
+    ext = filename.rsplit(".", 1)[-1].upper() if "." in filename else ""
+    if not fmt:
+        fmt = {"JSONL": "JSON", "GZ": "GZIP", "TXT": "TXT"}.get(ext, ext)
+    media = FORMAT_MEDIA_TYPES.get(fmt) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return fmt, media
+
+
+def _store_upload(resource: Resource, upload) -> dict:
+    """Save an uploaded file through the storage API; returns the fields it set."""
+    size = getattr(upload, "size", None)
+    limit = settings.OUVERT_MAX_UPLOAD_SIZE
+    if size is None or size == 0:
+        raise ValidationFailed(fields={"file": [_("The file is empty.")]})
+    if size > limit:
+        raise ValidationFailed(fields={"file": [_("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {"size": f"{size:,}", "limit": f"{limit:,}"}]})
+    digest = getattr(upload, "sha256", None)
+    if not digest:
+        hasher = hashlib.sha256()
+        for chunk in upload.chunks():
+            hasher.update(chunk)
+        digest = hasher.hexdigest()
+        upload.seek(0)
+    filename = safe_filename(getattr(upload, "name", "") or "file")
+    old_name = resource.file.name if resource.file else None
+    resource.file.save(filename, upload, save=False)
+    if old_name and old_name != resource.file.name:
+        storage = resource.file.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    fmt, media = format_of(filename, resource.format if resource.format else "")
+    return {"kind": Resource.Kind.UPLOAD, "filename": filename, "size": size, "sha256": digest,
+            "format": resource.format or fmt, "media_type": media, "url": ""}
+
+
+def add_resource(dataset: Dataset, *, actor, data: dict, upload=None) -> Resource:
+    """Add a file (``upload``) or a link (``data['url']``) to a dataset, at the end."""
+    permissions.require(actor, "dataset.update", dataset)
+    cleaned = clean_resource(data, has_file=upload is not None)
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        position = cleaned.pop("position", None)
+        if position is None:
+            highest = dataset.resources.aggregate(m=Max("position"))["m"]
+            position = 0 if highest is None else highest + 1
+        resource = Resource(dataset=dataset, position=position, **cleaned)
+        if upload is not None:
+            for field, value in _store_upload(resource, upload).items():
+                setattr(resource, field, value)
+        else:
+            resource.kind = Resource.Kind.URL
+            path = resource.url.split("?")[0].rstrip("/")
+            resource.filename = safe_filename(path.rsplit("/", 1)[-1]) if "/" in path else ""
+            fmt, media = format_of(resource.filename, resource.format)
+            resource.format, resource.media_type = fmt if resource.format or "." in resource.filename else "", media
+        resource.save()
+        Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
+        record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
+                        changes={k: (None, getattr(resource, k)) for k in ("title_fr", "title_en", "url", "filename", "format", "size", "sha256") if getattr(resource, k)})
+        search.index_dataset(dataset)
+    transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
+    return resource
+
+
+def update_resource(resource: Resource, *, actor, data: dict, upload=None) -> Resource:
+    """Change a resource's metadata, replace its file, or turn it into a link."""
+    dataset = resource.dataset
+    permissions.require(actor, "dataset.update", dataset)
+    cleaned = clean_resource(data, partial=True, has_file=upload is not None)
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        changes = _apply(resource, cleaned, ("title_fr", "title_en", "description_fr", "description_en", "format", "position", "extras"))
+        content_changed = False
+        if upload is not None:
+            before = {k: getattr(resource, k) for k in ("filename", "size", "sha256", "url")}
+            for field, value in _store_upload(resource, upload).items():
+                setattr(resource, field, value)
+            changes.update({k: (before[k], getattr(resource, k)) for k in before if before[k] != getattr(resource, k)})
+            content_changed = True
+        elif cleaned.get("url") and cleaned["url"] != resource.url:
+            changes["url"] = (resource.url, cleaned["url"])
+            if resource.file:
+                storage, old_name = resource.file.storage, resource.file.name
+                transaction.on_commit(lambda: storage.delete(old_name))
+            resource.kind, resource.url, resource.file = Resource.Kind.URL, cleaned["url"], None
+            resource.size, resource.sha256 = None, ""
+            content_changed = True
+        if changes:
+            resource.save()
+            Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
+            record_activity("catalog.resource.updated", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation, changes=changes)
+            search.index_dataset(dataset)
+    if content_changed:
+        transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
+    return resource
+
+
+def delete_resource(resource: Resource, *, actor) -> None:
+    dataset = resource.dataset
+    permissions.require(actor, "dataset.update", dataset)
+    resource_id = resource.pk
+    with transaction.atomic():
+        record_activity("catalog.resource.deleted", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
+                        changes={"filename": (resource.filename or resource.url, None)})
+        if resource.file:
+            storage, name = resource.file.storage, resource.file.name
+            transaction.on_commit(lambda: storage.delete(name))
+        resource.delete()
+        Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
+        search.index_dataset(dataset)
+    transaction.on_commit(lambda: signals.resource_deleted.send(Resource, dataset=dataset, resource_id=resource_id, actor=actor))
+
+
+def reorder_resources(dataset: Dataset, *, actor, order: list[str]) -> None:
+    """Put the dataset's resources in the order of ``order`` (all of its resource ids)."""
+    permissions.require(actor, "dataset.update", dataset)
+    with transaction.atomic():
+        resources = {str(r.pk): r for r in Resource.objects.select_for_update().filter(dataset=dataset)}
+        wanted = [str(i) for i in order]
+        if sorted(wanted) != sorted(resources):
+            raise ValidationFailed(fields={"order": [_("List every resource of the dataset exactly once.")]})
+        before = [str(r.pk) for r in sorted(resources.values(), key=lambda r: (r.position, r.created))]
+        if before == wanted:
+            return
+        for position, rid in enumerate(wanted):
+            resources[rid].position = position
+        Resource.objects.bulk_update(resources.values(), ["position"])
+        record_activity("catalog.resource.reordered", actor=actor, obj=dataset, dataset=dataset, organisation=dataset.organisation,
+                        changes={"order": (before, wanted)})

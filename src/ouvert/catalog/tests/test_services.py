@@ -1,0 +1,128 @@
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ouvert.catalog import services
+from ouvert.catalog.models import Activity, Dataset, Resource
+from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
+from ouvert.core.testing import make_dataset, make_organisation, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_dataset_records_activity_and_starts_as_draft():
+    editor = make_user()
+    org = make_organisation(editors=[editor])
+    dataset = services.create_dataset(actor=editor, organisation=org, data={
+        "name": "ecoles", "title_fr": "Écoles", "title_en": "Schools", "licence": "CC-BY-4.0",
+        "tags_fr": ["éducation"], "tags_en": ["education"],
+    })
+    assert dataset.state == "draft"
+    activity = Activity.objects.get(dataset=dataset)
+    assert activity.key == "catalog.dataset.created"
+    assert activity.actor == editor
+    assert activity.changes["title_fr"] == [None, "Écoles"]
+    assert sorted(t.name for t in dataset.tags.all()) == ["education", "éducation"]
+
+
+def test_missing_titles_duplicate_name_and_unknown_licence_are_field_errors():
+    org = make_organisation()
+    make_dataset(org, "taken")
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_dataset(actor=make_user(sysadmin=True), organisation=org,
+                                data={"name": "Bad Name!", "licence": "nope"})
+    assert {"name", "title_fr", "licence"} <= exc.value.fields.keys()
+    with pytest.raises(ValidationFailed) as exc:
+        make_dataset(org, "taken")
+    assert "name" in exc.value.fields
+    assert Dataset.objects.filter(name="taken").count() == 1
+
+
+def test_dangerous_html_in_description_is_refused():
+    with pytest.raises(ValidationFailed) as exc:
+        make_dataset(description_en="<script>alert(1)</script>")
+    assert "description_en" in exc.value.fields
+
+
+def test_non_member_cannot_edit_and_member_cannot_create():
+    member = make_user()
+    org = make_organisation(members=[member])
+    dataset = make_dataset(org)
+    with pytest.raises(PermissionDenied):
+        services.update_dataset(dataset, actor=make_user(), data={"title_en": "x"})
+    with pytest.raises(PermissionDenied):
+        services.create_dataset(actor=member, organisation=org, data={"name": "x1", "title_en": "x"})
+
+
+def test_update_publish_delete_history():
+    editor = make_user()
+    org = make_organisation(editors=[editor])
+    dataset = make_dataset(org, actor=editor, state="draft")
+    services.update_dataset(dataset, actor=editor, data={"title_en": "New title", "frequency": "monthly"})
+    services.publish_dataset(dataset, actor=editor)
+    services.delete_dataset(dataset, actor=editor)
+    keys = list(Activity.objects.filter(dataset=dataset).order_by("id").values_list("key", flat=True))
+    assert keys == ["catalog.dataset.created", "catalog.dataset.updated", "catalog.dataset.published", "catalog.dataset.deleted"]
+    update = Activity.objects.get(dataset=dataset, key="catalog.dataset.updated")
+    assert update.changes["frequency"] == ["unknown", "monthly"]
+    with pytest.raises(NotFound):
+        services.get_dataset(dataset.name, actor=None)
+
+
+def test_upload_stores_file_with_hash_size_and_safe_name():
+    dataset = make_dataset()
+    content = "nom;valeur\nÉcole;1,5\n".encode("latin-1")
+    resource = services.add_resource(dataset, actor=make_user(sysadmin=True), data={"title_fr": "Données"},
+                                     upload=SimpleUploadedFile("../../etc/Données écoles.CSV", content))
+    assert resource.kind == Resource.Kind.UPLOAD
+    assert resource.filename == "Donnees-ecoles.csv"
+    assert resource.size == len(content)
+    assert resource.sha256 == hashlib.sha256(content).hexdigest()
+    assert resource.format == "CSV" and resource.media_type == "text/csv"
+    with resource.file.open("rb") as fh:
+        assert fh.read() == content
+
+
+def test_empty_and_oversized_uploads_are_refused_and_nothing_is_saved(settings):
+    dataset = make_dataset()
+    root = make_user(sysadmin=True)
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_resource(dataset, actor=root, data={}, upload=SimpleUploadedFile("a.csv", b""))
+    assert "file" in exc.value.fields
+    settings.OUVERT_MAX_UPLOAD_SIZE = 10
+    with pytest.raises(ValidationFailed):
+        services.add_resource(dataset, actor=root, data={}, upload=SimpleUploadedFile("a.csv", b"x" * 11))
+    assert not dataset.resources.exists()
+
+
+def test_link_resources_reorder_and_delete():
+    dataset = make_dataset()
+    root = make_user(sysadmin=True)
+    a = services.add_resource(dataset, actor=root, data={"url": "https://example.org/a.json"})
+    b = services.add_resource(dataset, actor=root, data={"url": "https://example.org/b.csv"})
+    assert (a.position, b.position) == (0, 1)
+    assert a.format == "JSON"
+    services.reorder_resources(dataset, actor=root, order=[b.pk, a.pk])
+    assert list(dataset.resources.values_list("pk", flat=True)) == [b.pk, a.pk]
+    with pytest.raises(ValidationFailed):
+        services.reorder_resources(dataset, actor=root, order=[b.pk])
+    services.delete_resource(a, actor=root)
+    assert list(dataset.resources.all()) == [b]
+    with pytest.raises(ValidationFailed):
+        services.add_resource(dataset, actor=root, data={"url": "javascript:alert(1)"})
+
+
+def test_private_and_draft_visibility():
+    member, editor, outsider = make_user(), make_user(), make_user()
+    org = make_organisation(editors=[editor], members=[member])
+    private = make_dataset(org, private=True)
+    draft = make_dataset(org, state="draft")
+    for actor in (None, outsider):
+        for ds in (private, draft):
+            with pytest.raises(NotFound):
+                services.get_dataset(ds.name, actor=actor)
+    assert services.get_dataset(private.name, actor=member)
+    with pytest.raises(NotFound):
+        services.get_dataset(draft.name, actor=member)
+    assert services.get_dataset(draft.name, actor=editor)

@@ -1,0 +1,15 @@
+"""The ``ouvert`` command: Django's management commands with Ouvert's settings preset."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ouvert.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ouvert", *(argv if argv is not None else sys.argv[1:])])
+
+
+if __name__ == "__main__":
+    main()
