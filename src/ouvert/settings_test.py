@@ -1,0 +1,21 @@
+"""Settings for the test suite: a throw-away data directory, and PostgreSQL on request.
+
+``OUVERT_TEST_ON_POSTGRES=1`` with ``OUVERT_TEST_DATABASE_URL`` runs the suite on PostgreSQL
+(``make test`` does so when the URL is set).
+"""
+
+import os
+import tempfile
+
+os.environ["OUVERT_HOME"] = tempfile.mkdtemp(prefix="ouvert-test-")
+os.environ.setdefault("OUVERT_EMAIL_URL", "console:")
+os.environ.pop("OUVERT_DATABASE_URL", None)
+if os.environ.get("OUVERT_TEST_ON_POSTGRES") == "1":
+    if not os.environ.get("OUVERT_TEST_DATABASE_URL"):
+        raise RuntimeError("OUVERT_TEST_ON_POSTGRES=1 needs OUVERT_TEST_DATABASE_URL")
+    os.environ["OUVERT_DATABASE_URL"] = os.environ["OUVERT_TEST_DATABASE_URL"]
+
+from ouvert.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
