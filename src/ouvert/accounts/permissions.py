@@ -106,6 +106,7 @@ RULES = {
     "theme.manage": _sysadmin_only,
     "user.manage_tokens": _self,  # obj: the user whose tokens they are
     "user.view_private": _self,
+    "user.update": _self,  # obj: the user whose profile it is
     "account.use": _authenticated,
 }
 

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ouvert.core.errors import NotFound, ValidationFailed
 
 from . import permissions
+from .mail import absolute_url, send_to_user
 from .models import ApiToken, Membership, Role, hash_token
+from .signals import email_verified, user_registered
 
 User = get_user_model()
+logger = logging.getLogger("ouvert.accounts")
+LANGUAGES = ("fr", "en")
+EMAIL_TAKEN = _lazy("An account already uses this address.")
 
 
-def create_user(*, username: str, email: str, password: str | None, display_name: str = "",
-                language: str = "fr", email_verified: bool = False, is_superuser: bool = False) -> User:
-    """Create an account after checking the name, address and password."""
+def _new_user_errors(username: str, email: str, password: str | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    username = (username or "").strip()
-    email = (email or "").strip().lower()
     if not username:
         errors.setdefault("username", []).append(_("This field is required."))
     else:
@@ -41,12 +49,23 @@ def create_user(*, username: str, email: str, password: str | None, display_name
         errors.setdefault("email", []).append(_("Enter a valid e-mail address."))
     else:
         if User.objects.filter(email__iexact=email).exists():
-            errors.setdefault("email", []).append(_("An account already uses this address."))
+            errors.setdefault("email", []).append(EMAIL_TAKEN)
     if password is not None:
         try:
             validate_password(password, User(username=username, email=email))
         except DjangoValidationError as exc:
             errors.setdefault("password", []).extend(exc.messages)
+    return errors
+
+
+def create_user(*, username: str, email: str, password: str | None, display_name: str = "",
+                language: str = "fr", email_verified: bool = False, is_superuser: bool = False) -> User:
+    """Create an account after checking the name, address and password."""
+    username = (username or "").strip()
+    email = (email or "").strip().lower()
+    errors = _new_user_errors(username, email, password)
+    if language not in LANGUAGES:
+        errors.setdefault("language", []).append(_("Choose French or English."))
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     with transaction.atomic():
@@ -127,6 +146,7 @@ def create_token(user, *, actor, name: str, expires_in_days: int | None = None) 
         expires = timezone.now() + dt.timedelta(days=expires_in_days)
     raw = ApiToken.new_raw()
     token = ApiToken.objects.create(user=user, name=name, key_hash=hash_token(raw), hint=raw[:8], expires=expires)
+    logger.info("accounts.token.created %s %s… by %s", user.username, token.hint, getattr(actor, "username", "-"))
     return token, raw
 
 
@@ -135,6 +155,7 @@ def revoke_token(token: ApiToken, *, actor) -> None:
     if token.revoked is None:
         token.revoked = timezone.now()
         token.save(update_fields=["revoked"])
+        logger.info("accounts.token.revoked %s %s… by %s", token.user.username, token.hint, getattr(actor, "username", "-"))
 
 
 def user_for_token(raw: str) -> User | None:
@@ -148,3 +169,171 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used is None or (now - token.last_used).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
     return token.user
+
+
+def list_tokens(user, *, actor) -> list[ApiToken]:
+    """Every token of ``user``, newest first, revoked and expired ones included."""
+    permissions.require(actor, "user.manage_tokens", user)
+    return list(ApiToken.objects.filter(user=user))
+
+
+def get_token(user, token_id, *, actor) -> ApiToken:
+    permissions.require(actor, "user.manage_tokens", user)
+    token = ApiToken.objects.filter(user=user, pk=token_id).first() if str(token_id).isdigit() else None
+    if token is None:
+        raise NotFound(_("Token not found."))
+    return token
+
+
+# --- sign-up, e-mail verification, profile ------------------------------------------------
+
+VERIFY_SALT = "ouvert.accounts.verify-email"
+VERIFY_MAX_AGE = dt.timedelta(days=3)
+
+
+def _email_fingerprint(email: str) -> str:
+    # The token is bound to the address, so changing it voids older links, without the
+    # address itself appearing in URLs and logs.
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def make_verification_token(user) -> str:
+    return signing.dumps({"u": user.pk, "e": _email_fingerprint(user.email)}, salt=VERIFY_SALT)
+
+
+def register_user(*, username: str, email: str, password: str, display_name: str = "",
+                  language: str = "fr") -> User | None:
+    """Sign-up: create an unverified account and send the verification e-mail.
+
+    When the address already has an account, nothing is created and that account's owner is
+    told by e-mail instead; the caller answers the same in both cases so that sign-up does not
+    reveal which addresses have accounts. Returns the new user, or None in that case.
+    """
+    username = (username or "").strip()
+    email = (email or "").strip().lower()
+    existing = User.objects.filter(email__iexact=email).first() if email else None
+    if existing is None:
+        user = create_user(username=username, email=email, password=password,
+                           display_name=display_name, language=language)
+        user_registered.send(sender=User, user=user)
+        send_verification(user)
+        logger.info("accounts.user.registered %s", user.username)
+        return user
+    errors = _new_user_errors(username, email, password)
+    errors.pop("email", None)
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    if existing.is_active:
+        send_to_user(existing, "account_exists", {
+            "login_url": absolute_url("accounts:login", language=existing.language),
+            "reset_url": absolute_url("accounts:password_reset", language=existing.language),
+        })
+    return None
+
+
+def send_verification(user) -> None:
+    """E-mail ``user`` a link that proves they receive mail at their address (valid 3 days)."""
+    if user.email_verified:
+        return
+    link = absolute_url("accounts:verify", language=user.language, args=[make_verification_token(user)])
+    send_to_user(user, "verify", {"verify_url": link, "days": VERIFY_MAX_AGE.days})
+
+
+def verify_email(token: str) -> User:
+    """Mark the address in a verification link as verified; returns its user.
+
+    Raises ``ValidationFailed`` when the link is expired, altered, or for an address the
+    account no longer has.
+    """
+    invalid = ValidationFailed(_("This verification link is not valid. Ask for a new one from your account page."))
+    try:
+        payload = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationFailed(_("This verification link has expired. Ask for a new one from your account page.")) from None
+    except signing.BadSignature:
+        raise invalid from None
+    user = User.objects.filter(pk=payload.get("u"), is_active=True).first() if isinstance(payload, dict) else None
+    if user is None or _email_fingerprint(user.email) != payload.get("e"):
+        raise invalid
+    if not user.email_verified:
+        User.objects.filter(pk=user.pk).update(email_verified=True)
+        user.email_verified = True
+        email_verified.send(sender=User, user=user)
+        logger.info("accounts.user.email_verified %s", user.username)
+    return user
+
+
+def update_profile(user, *, actor, display_name: str | None = None, language: str | None = None) -> User:
+    """Change the public name and the preferred language (of the interface and e-mails)."""
+    permissions.require(actor, "user.update", user)
+    errors: dict[str, list[str]] = {}
+    if display_name is not None:
+        display_name = display_name.strip()
+        if len(display_name) > 150:
+            errors["display_name"] = [_("Use at most 150 characters.")]
+    if language is not None and language not in LANGUAGES:
+        errors["language"] = [_("Choose French or English.")]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    fields = []
+    if display_name is not None and display_name != user.display_name:
+        user.display_name = display_name
+        fields.append("display_name")
+    if language is not None and language != user.language:
+        user.language = language
+        fields.append("language")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def find_user(identifier: str) -> User:
+    """The active user with this user name or, failing that, this e-mail address."""
+    identifier = (identifier or "").strip()
+    qs = User.objects.filter(is_active=True)
+    user = qs.filter(username=identifier).first() or qs.filter(username__iexact=identifier).first()
+    if user is None and "@" in identifier:
+        user = qs.filter(email__iexact=identifier).first()
+    if user is None:
+        raise NotFound(_("No account has this user name or e-mail address."))
+    return user
+
+
+# --- password reset -----------------------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """E-mail a password reset link to the account with this address, if there is one.
+
+    Says nothing about whether an account exists: callers show the same answer either way.
+    """
+    email = (email or "").strip()
+    if not email:
+        return
+    for user in User.objects.filter(email__iexact=email, is_active=True):
+        link = absolute_url("accounts:password_reset_confirm", language=user.language, kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        })
+        send_to_user(user, "password_reset", {"reset_url": link})
+        logger.info("accounts.user.password_reset_requested %s", user.username)
+
+
+# --- memberships, read side ---------------------------------------------------------------
+
+def role_of(organisation, user) -> str | None:
+    """``user``'s role in ``organisation``, read from the database (not the per-request cache)."""
+    return Membership.objects.filter(organisation=organisation, user=user).values_list("role", flat=True).first()
+
+
+def list_members(organisation, *, actor) -> list[Membership]:
+    """The organisation's members with their roles, administrators first."""
+    permissions.require(actor, "organisation.view_members", organisation)
+    order = {Role.ADMIN: 0, Role.EDITOR: 1, Role.MEMBER: 2}
+    members = list(Membership.objects.filter(organisation=organisation).select_related("user"))
+    return sorted(members, key=lambda m: (order.get(m.role, 9), m.user.username.lower()))
+
+
+def list_memberships(user, *, actor) -> list[Membership]:
+    """The organisations ``user`` belongs to, with the role in each."""
+    permissions.require(actor, "user.view_private", user)
+    return list(Membership.objects.filter(user=user).select_related("organisation"))

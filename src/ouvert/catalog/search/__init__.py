@@ -1,35 +1,82 @@
 """Catalog search: one interface, two back ends (SQLite FTS5 embedded, PostgreSQL full text).
 
 Services keep the index in step (``index_dataset``, ``remove_dataset``, ``reindex_organisation``),
-inside their own transaction; readers call ``search_datasets``.
+inside their own transaction; readers call ``search_datasets``. ``settings.OUVERT_SEARCH_BACKEND``
+chooses the back end; nothing here or in callers depends on which one it is.
+
+Layout: ``analysis`` turns text into terms (the same for both back ends), ``documents`` says
+what of a dataset is indexed, ``backends`` store and match terms, ``engine`` does visibility,
+filters, facets, sorting and paging on top.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
+from django.db import transaction
 
-@dataclass
-class SearchResult:
-    datasets: list  # Dataset instances of the requested page, in order
-    total: int
-    facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)  # facet -> [(value, label, count)]
+from .backends import get_backend
+from .documents import build_document
+from .engine import FACETS, SORTS, SearchResult
+from .engine import search_datasets as _search_datasets
+
+__all__ = [
+    "FACETS", "SORTS", "SearchResult", "index_dataset", "rebuild_index", "reindex_organisation",
+    "remove_dataset", "search_datasets",
+]
 
 
 def index_dataset(dataset) -> None:
-    """(Re)index one dataset; no-op until the back ends exist."""
+    """(Re)index one dataset after a change to it, its tags, themes or resources.
+
+    Drafts and private datasets are indexed too (searches filter them by who is asking);
+    a deleted dataset is removed.
+    """
+    from ouvert.catalog.models import State
+
+    if dataset.state == State.DELETED:
+        remove_dataset(dataset.pk)
+        return
+    get_backend().save(build_document(dataset))
 
 
 def remove_dataset(dataset_id) -> None:
     """Drop one dataset from the index."""
+    get_backend().delete(dataset_id)
 
 
 def reindex_organisation(organisation) -> None:
     """Reindex the datasets of an organisation whose title changed."""
+    backend = get_backend()
+    for dataset in _indexable().filter(organisation=organisation).iterator(chunk_size=500):
+        backend.save(build_document(dataset))
 
 
-SORTS = ("relevance", "name", "modified")
-FACETS = ("organisation", "theme", "tag", "format", "licence")
+def rebuild_index(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole index from the catalog; returns the number of datasets indexed.
+
+    Runs in one transaction, so searches see the old index until the new one is complete.
+    ``progress(done, total)`` is called after each dataset.
+    """
+    backend = get_backend()
+    with transaction.atomic():
+        backend.clear()
+        datasets = _indexable()
+        total = datasets.count()
+        done = 0
+        for dataset in datasets.iterator(chunk_size=500):
+            backend.save(build_document(dataset))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return done
+
+
+def _indexable():
+    from ouvert.catalog.models import Dataset, State
+
+    return (Dataset.objects.exclude(state=State.DELETED).select_related("organisation")
+            .prefetch_related("tags", "resources").order_by("pk"))
 
 
 def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | None = None,
@@ -37,36 +84,15 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
                     include_drafts: bool = False) -> SearchResult:
     """Datasets matching ``query`` that ``actor`` may see, one page of them, with facet counts.
 
+    ``query`` is free text in French or English: accents and case do not matter, words match
+    other forms of themselves ("ecoles" finds "École"), every word must match, and the last one
+    also matches as a prefix. Datasets whose titles or tags hold every word come first.
     ``filters`` maps a facet name (see ``FACETS``) to the values to keep (organisation and theme
     names, tag names, format codes, licence ids); values of one facet are OR-ed, facets AND-ed.
     ``sort``: ``relevance`` (default; newest first without a query), ``name`` or ``modified``.
     Drafts appear only with ``include_drafts`` and only to those allowed to see them.
-    Temporary implementation (substring match), replaced by the back ends.
+    ``facets`` maps each of ``FACETS`` to ``[(value, label, count)]`` over all matching
+    datasets, most frequent first; labels are titles in the current language.
     """
-    from django.db.models import Count, Q
-
-    from ouvert.accounts.permissions import visible_datasets
-
-    qs = visible_datasets(actor)
-    if not include_drafts:
-        qs = qs.filter(state="active")
-    if query:
-        cond = Q()
-        for word in query.split():
-            cond &= Q(title_fr__icontains=word) | Q(title_en__icontains=word) | Q(description_fr__icontains=word) | Q(description_en__icontains=word)
-        qs = qs.filter(cond)
-    lookups = {"organisation": "organisation__name", "theme": "themes__name", "tag": "tags__name",
-               "format": "resources__format", "licence": "licence_id"}
-    for facet, values in (filters or {}).items():
-        if values and facet in lookups:
-            qs = qs.filter(**{f"{lookups[facet]}__in": values})
-    qs = qs.distinct()
-    facets = {}
-    for facet, lookup in lookups.items():
-        rows = qs.exclude(**{f"{lookup}__isnull": True}).values(lookup).annotate(n=Count("id", distinct=True)).order_by("-n")[:20]
-        facets[facet] = [(r[lookup], r[lookup], r["n"]) for r in rows]
-    order = {"name": ["name"], "modified": ["-modified"]}.get(sort, ["-modified"])
-    total = qs.count()
-    start = (max(page, 1) - 1) * page_size
-    datasets = list(qs.select_related("organisation", "licence").order_by(*order)[start:start + page_size])
-    return SearchResult(datasets=datasets, total=total, facets=facets)
+    return _search_datasets(query, actor=actor, filters=filters, sort=sort, page=page,
+                            page_size=page_size, include_drafts=include_drafts)

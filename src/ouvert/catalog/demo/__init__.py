@@ -1,0 +1,1 @@
+"""The demo catalog: real public datasets (files in ``files/``, sources in ``SOURCES.md``)."""

@@ -1,0 +1,186 @@
+"""Forms of the publishing screens.
+
+They render fields and parse the request; the services decide what is valid. Every field is
+optional here so that the service's messages (``ValidationFailed.fields``) are the ones shown.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.translation import gettext_lazy as _
+
+from ouvert.core.errors import ValidationFailed
+
+from .models import Frequency, Licence, Theme
+
+
+class FormRenderer(DjangoTemplates):
+    """Renders fields with a label, a hint and errors tied to the input (``aria-describedby``)."""
+
+    form_template_name = "web/forms/form.html"
+    field_template_name = "web/forms/field.html"
+
+
+class ServiceForm(forms.Form):
+    default_renderer = FormRenderer
+    use_required_attribute = False  # the server explains what is missing, next to the field
+    required_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for name in self.required_fields:
+            self.fields[name].widget.attrs["aria-required"] = "true"
+            self.fields[name].mandatory = True
+        for name, field in self.fields.items():
+            # Bilingual content: the text typed is in the field's language, whatever the page's.
+            if name.endswith(("_fr", "_en")):
+                field.widget.attrs["lang"] = name[-2:]
+
+    def add_service_errors(self, exc: ValidationFailed) -> None:
+        """Put each of the service's field messages next to its field (or at the top)."""
+        for field, messages in exc.fields.items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message if target else f"{field}: {message}")
+        if not exc.fields:
+            self.add_error(None, exc.message or _("The form could not be saved."))
+
+    def error_summary(self) -> list[dict]:
+        """Errors for the summary at the top: each with the id of the input to jump to."""
+        items = [{"message": m, "anchor": ""} for m in self.non_field_errors()]
+        for name in self.errors:
+            if name == forms.forms.NON_FIELD_ERRORS:
+                continue
+            bound = self[name]
+            anchor = f"{bound.auto_id}_0" if bound.use_fieldset else bound.auto_id
+            for message in bound.errors:
+                items.append({"label": bound.label, "message": message, "anchor": anchor})
+        return items
+
+
+def _text(label, *, help_text="", max_length=None, widget=None):
+    return forms.CharField(label=label, required=False, help_text=help_text, strip=False,
+                           widget=widget or forms.TextInput(attrs={"maxlength": max_length} if max_length else {}))
+
+
+def _textarea(label, help_text=""):
+    return forms.CharField(label=label, required=False, help_text=help_text, strip=False,
+                           widget=forms.Textarea(attrs={"rows": 6}))
+
+
+MARKDOWN_HINT = _("Markdown: *emphasis*, **bold**, [link](https://…), lists with “- ”. HTML is not allowed.")
+TAGS_HINT = _("Separate keywords with commas.")
+
+
+class DatasetForm(ServiceForm):
+    """Create or edit a dataset; ``organisations`` are those the user may publish in."""
+
+    required_fields = ("organisation", "name")
+    TEXT_FIELDS = (
+        "name", "title_fr", "title_en", "description_fr", "description_en", "licence", "frequency",
+        "temporal_start", "temporal_end", "spatial", "contact_name", "contact_email", "source_url",
+        "version", "tags_fr", "tags_en", "tags",
+    )
+
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, to_field_name="name",
+                                          empty_label=_("Choose an organisation"), required=False)
+    name = _text(_("Short name (in the address)"), max_length=100,
+                 help_text=_("2 to 100 lowercase letters, digits, hyphens or underscores, e.g. “school-locations”. "
+                             "It is the last part of the dataset’s address."))
+    title_fr = _text(_("Title in French"), max_length=300,
+                     help_text=_("Give a title in at least one language."))
+    title_en = _text(_("Title in English"), max_length=300,
+                     help_text=_("Give a title in at least one language."))
+    description_fr = _textarea(_("Description in French"), MARKDOWN_HINT)
+    description_en = _textarea(_("Description in English"), MARKDOWN_HINT)
+    tags_fr = _text(_("Keywords in French"), help_text=TAGS_HINT)
+    tags_en = _text(_("Keywords in English"), help_text=TAGS_HINT)
+    tags = _text(_("Keywords in both languages"), help_text=_("Words that are the same in French and English, such as acronyms. Separate them with commas."))
+    themes = forms.MultipleChoiceField(label=_("Themes"), required=False, widget=forms.CheckboxSelectMultiple)
+    licence = _text(_("Licence"), widget=forms.Select)
+    frequency = _text(_("Update frequency"), widget=forms.Select(choices=Frequency.choices))
+    temporal_start = _text(_("Coverage start"), help_text=_("Date as YYYY-MM-DD."),
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    temporal_end = _text(_("Coverage end"), help_text=_("Date as YYYY-MM-DD."),
+                         widget=forms.DateInput(attrs={"type": "date"}))
+    spatial = _text(_("Spatial coverage"), max_length=300, help_text=_("For example: Montréal, Québec, Canada."))
+    contact_name = _text(_("Contact name"), max_length=200)
+    contact_email = _text(_("Contact e-mail"), max_length=254,
+                          widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    source_url = _text(_("Source page"), help_text=_("Web address of the page this data comes from, if any."),
+                       widget=forms.URLInput)
+    version = _text(_("Version"), max_length=100)
+    private = forms.BooleanField(label=_("Private: only members of the organisation can see it"), required=False)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["licence"].widget.choices = [("", _("Choose a licence"))] + [
+            (licence.pk, str(licence.title)) for licence in Licence.objects.all()
+        ]
+        self.fields["themes"].choices = [(theme.name, str(theme.title) or theme.name) for theme in Theme.objects.all()]
+
+    @classmethod
+    def initial_for(cls, dataset) -> dict:
+        initial = {field: getattr(dataset, field, "") for field in cls.TEXT_FIELDS if hasattr(dataset, field)}
+        initial["organisation"] = dataset.organisation.name
+        initial["licence"] = dataset.licence_id or ""
+        for field in ("temporal_start", "temporal_end"):
+            value = getattr(dataset, field)
+            initial[field] = value.isoformat() if value else ""
+        tags = list(dataset.tags.all())
+        initial["tags_fr"] = ", ".join(t.name for t in tags if t.language == "fr")
+        initial["tags_en"] = ", ".join(t.name for t in tags if t.language == "en")
+        initial["tags"] = ", ".join(t.name for t in tags if not t.language)
+        initial["themes"] = [t.name for t in dataset.themes.all()]
+        initial["private"] = dataset.private
+        return initial
+
+    def service_data(self) -> dict:
+        data = {field: self.cleaned_data.get(field) or "" for field in self.TEXT_FIELDS}
+        data["private"] = bool(self.cleaned_data.get("private"))
+        data["themes"] = list(self.cleaned_data.get("themes") or [])
+        return data
+
+
+class ResourceForm(ServiceForm):
+    """Add or edit a resource: upload a file or give a link."""
+
+    title_fr = _text(_("Title in French"), max_length=300)
+    title_en = _text(_("Title in English"), max_length=300)
+    description_fr = _textarea(_("Description in French"), MARKDOWN_HINT)
+    description_en = _textarea(_("Description in English"), MARKDOWN_HINT)
+    file = forms.FileField(label=_("File"), required=False,
+                           help_text=_("A file to upload. If you choose one, the link below is ignored."))
+    url = _text(_("Link"), help_text=_("Or the web address of the data, starting with https://."),
+                widget=forms.URLInput)
+    format = _text(_("Format"), max_length=50,
+                   help_text=_("For example CSV, JSON or XLSX. Left empty, it is taken from the file name."))
+
+    def __init__(self, *args, editing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing is not None and editing.kind == "upload":
+            self.fields["file"].label = _("Replace the file")
+            self.fields["file"].help_text = _("Choose a new file to replace “%(name)s”. Leave empty to keep it.") % {
+                "name": editing.filename}
+            self.fields["url"].help_text = _("Or give a web address to replace the file with a link.")
+
+    @classmethod
+    def initial_for(cls, resource) -> dict:
+        fields = ("title_fr", "title_en", "description_fr", "description_en", "format")
+        initial = {field: getattr(resource, field) for field in fields}
+        initial["url"] = resource.url if resource.kind == "url" else ""
+        return initial
+
+    def service_data(self, *, editing: bool) -> tuple[dict, object]:
+        """(data, upload) for ``add_resource`` / ``update_resource``."""
+        data = {field: self.cleaned_data.get(field) or "" for field in ("title_fr", "title_en", "description_fr", "description_en")}
+        upload = self.cleaned_data.get("file") or None
+        url = (self.cleaned_data.get("url") or "").strip()
+        if upload is None and (url or not editing):
+            data["url"] = url
+        if self.cleaned_data.get("format") or not editing:
+            data["format"] = self.cleaned_data.get("format") or ""
+        return data, upload

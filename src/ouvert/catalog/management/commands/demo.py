@@ -1,0 +1,144 @@
+"""``ouvert demo``: load (or bring up to date) the demo catalog of real public datasets.
+
+Idempotent: a second run changes only what differs from ``ouvert.catalog.demo.catalog`` and
+uploads a file again only when its SHA-256 differs from the stored one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from ouvert.catalog import services
+from ouvert.catalog.demo import catalog
+from ouvert.catalog.models import Dataset, Organisation, Resource, State, Theme
+from ouvert.core.errors import DomainError
+
+DEMO_USERNAME = "ouvert-demo"
+#: Key in ``Resource.extras`` naming the demo file a resource was loaded from.
+SOURCE_KEY = "demo_file"
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "nothing changed"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def demo_actor():
+    """The system account that owns the demo content (sysadmin, no usable password)."""
+    from ouvert.accounts.services import create_user
+
+    user = get_user_model().objects.filter(username=DEMO_USERNAME).first()
+    if user is None:
+        user = create_user(username=DEMO_USERNAME, email=f"{DEMO_USERNAME}@localhost", password=None,
+                           display_name="Ouvert demo", language="fr", email_verified=True, is_superuser=True)
+    return user
+
+
+def _changed(instance, data: dict) -> dict:
+    return {k: v for k, v in data.items() if getattr(instance, k) != v}
+
+
+def load(*, out=None) -> Summary:
+    """Create or update every organisation, theme, dataset and file of the demo catalog."""
+    summary = Summary()
+    write = out or (lambda _msg: None)
+    actor = demo_actor()
+
+    for data in catalog.THEMES:
+        theme = Theme.objects.filter(name=data["name"]).first()
+        if theme is None:
+            services.create_theme(actor=actor, data=data)
+            summary.add("themes created")
+        elif changes := _changed(theme, {k: v for k, v in data.items() if k != "name"}):
+            services.update_theme(theme, actor=actor, data=changes)
+            summary.add("themes updated")
+
+    organisations = {}
+    for data in catalog.ORGANISATIONS:
+        organisation = Organisation.objects.filter(name=data["name"]).first()
+        if organisation is None:
+            organisation = services.create_organisation(actor=actor, data=data)
+            summary.add("organisations created")
+        elif changes := _changed(organisation, {k: v for k, v in data.items() if k != "name"}):
+            organisation = services.update_organisation(organisation, actor=actor, data=changes)
+            summary.add("organisations updated")
+        organisations[data["name"]] = organisation
+
+    total = len(catalog.DATASETS)
+    for number, spec in enumerate(catalog.DATASETS, 1):
+        write(f"[{number}/{total}] {spec['name']}")
+        _load_dataset(spec, organisations[spec["organisation"]], actor=actor, summary=summary, write=write)
+    return summary
+
+
+def _load_dataset(spec: dict, organisation: Organisation, *, actor, summary: Summary, write) -> None:
+    data = {k: v for k, v in spec.items() if k not in ("organisation", "resources")}
+    dataset = Dataset.objects.filter(name=spec["name"]).first()
+    if dataset is None:
+        dataset = services.create_dataset(actor=actor, organisation=organisation, data=data, state=State.ACTIVE)
+        summary.add("datasets created")
+    else:
+        before = dataset.modified
+        dataset = services.update_dataset(dataset, actor=actor, data=data, organisation=organisation)
+        if dataset.modified != before:
+            summary.add("datasets updated")
+        if dataset.state != State.ACTIVE:
+            dataset = services.publish_dataset(dataset, actor=actor)
+            summary.add("datasets published")
+
+    existing = {r.extras.get(SOURCE_KEY): r for r in dataset.resources.all()}
+    for position, item in enumerate(spec["resources"]):
+        path = catalog.FILES_DIR / item["file"]
+        if not path.is_file():
+            raise CommandError(f"Demo file missing: {path}")
+        meta = {k: v for k, v in item.items() if k != "file"}
+        meta.update(position=position, extras={SOURCE_KEY: item["file"]})
+        resource: Resource | None = existing.get(item["file"])
+        digest = sha256_of(path)
+        if resource is None:
+            with path.open("rb") as fh:
+                services.add_resource(dataset, actor=actor, data=meta, upload=File(fh, name=path.name))
+            write(f"    uploaded {item['file']} ({path.stat().st_size:,} bytes)")
+            summary.add("files uploaded")
+        elif resource.sha256 != digest or not resource.file:
+            with path.open("rb") as fh:
+                services.update_resource(resource, actor=actor, data=meta, upload=File(fh, name=path.name))
+            write(f"    replaced {item['file']} (content changed)")
+            summary.add("files replaced")
+        else:
+            before = resource.modified
+            resource = services.update_resource(resource, actor=actor, data=meta)
+            if resource.modified != before:
+                summary.add("resources updated")
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog (real public datasets and their files); safe to run again."
+
+    def handle(self, *args, **options):
+        try:
+            summary = load(out=lambda msg: self.stdout.write(msg))
+        except DomainError as exc:
+            raise CommandError(f"Demo catalog not loaded: {exc}") from exc
+        public = Dataset.objects.filter(state=State.ACTIVE, private=False).count()
+        self.stdout.write(self.style.SUCCESS(f"Demo catalog ready ({public} public datasets): {summary}."))

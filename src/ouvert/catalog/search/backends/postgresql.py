@@ -1,0 +1,77 @@
+"""PostgreSQL full-text back end: one ``tsvector`` per dataset under a GIN index.
+
+The vector is written as a ``tsvector`` literal from the terms of the shared analyser, rather
+than through ``to_tsvector()``: PostgreSQL's parser would split some terms again (it reads
+"1e5" as a number, for one) and the two back ends would drift apart. Fields become weights
+A, B and C, which ``ts_rank`` and ``:A`` query restrictions use.
+"""
+
+from __future__ import annotations
+
+from ..analysis import QueryWord
+from ..documents import FIELDS, Document
+from .base import SearchBackend
+
+TABLE = "catalog_search_document"
+FIELD_WEIGHTS = dict(zip(FIELDS, "ABC", strict=True))
+# ts_rank weights of D, C, B, A.
+RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
+# PostgreSQL keeps at most 256 positions per lexeme and none beyond 16383.
+MAX_POSITIONS = 256
+MAX_POSITION = 16383
+
+
+def _lexeme(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(document: Document) -> str:
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for field, terms in document.fields().items():
+        weight = FIELD_WEIGHTS[field]
+        for term in terms:
+            position = min(position + 1, MAX_POSITION)
+            entries = positions.setdefault(term, [])
+            if len(entries) < MAX_POSITIONS:
+                entries.append(f"{position}{weight}")
+    return " ".join(f"{_lexeme(term)}:{','.join(entries)}" for term, entries in positions.items())
+
+
+def tsquery_literal(words: list[QueryWord], weight: str = "") -> str:
+    groups = []
+    for word in words:
+        alternatives = [f"{_lexeme(term)}:{weight}" if weight else _lexeme(term) for term in word.terms]
+        if word.prefix:
+            alternatives.append(f"{_lexeme(word.prefix)}:*{weight}")
+        groups.append("(" + " | ".join(alternatives) + ")")
+    return " & ".join(groups)
+
+
+class PostgreSQLBackend(SearchBackend):
+    vendor = "postgresql"
+
+    def save(self, document: Document) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {TABLE} (dataset_id, document) VALUES (%s, %s::tsvector) "
+                f"ON CONFLICT (dataset_id) DO UPDATE SET document = excluded.document",
+                [self.db_id(document.dataset_id), tsvector_literal(document)],
+            )
+
+    def delete(self, dataset_id) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE dataset_id = %s", [self.db_id(dataset_id)])
+
+    def clear(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+
+    def match(self, words: list[QueryWord]) -> tuple[str, list]:
+        query = tsquery_literal(words)
+        sql = (
+            f"SELECT dataset_id, (document @@ %s::tsquery)::int AS tier, "
+            f"ts_rank('{RANK_WEIGHTS}', document, %s::tsquery) AS score "
+            f"FROM {TABLE} WHERE document @@ %s::tsquery"
+        )
+        return sql, [tsquery_literal(words, "A"), query, query]

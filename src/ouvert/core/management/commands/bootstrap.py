@@ -1,0 +1,49 @@
+"""``ouvert bootstrap``: everything a fresh or updated installation needs before serving.
+
+Compiles translations, applies migrations, collects static files and, when the catalog is
+empty, loads the demo catalog. Each step is idempotent, so running it again is cheap.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Compile translations, migrate, collect static files and load the demo catalog if empty."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-demo", action="store_true", help="Never load the demo catalog.")
+
+    def handle(self, *args, no_demo: bool = False, **options):
+        verbosity = options["verbosity"]
+        # Nested commands write to the underlying stream: wrapping our OutputWrapper again would
+        # add a newline after each partial line ("Applying ... OK").
+        self._stream = getattr(self.stdout, "_out", self.stdout)
+        steps = [
+            ("Compiling translations", lambda: call_command("compiletranslations", verbosity=verbosity, stdout=self._stream)),
+            ("Applying migrations", lambda: call_command("migrate", interactive=False, verbosity=verbosity, stdout=self._stream)),
+            ("Collecting static files", lambda: call_command("collectstatic", interactive=False, verbosity=verbosity, stdout=self._stream)),
+            ("Demo catalog", lambda: self._demo(no_demo, verbosity)),
+        ]
+        started = time.monotonic()
+        for number, (label, step) in enumerate(steps, 1):
+            self.stdout.write(self.style.MIGRATE_HEADING(f"[{number}/{len(steps)}] {label}"))
+            step_started = time.monotonic()
+            step()
+            if verbosity >= 2:
+                self.stdout.write(f"    ({time.monotonic() - step_started:.1f} s)")
+        self.stdout.write(self.style.SUCCESS(f"Ready ({time.monotonic() - started:.1f} s)."))
+
+    def _demo(self, no_demo: bool, verbosity: int) -> None:
+        from ouvert.catalog.models import Dataset
+
+        if no_demo:
+            self.stdout.write("Skipped (--no-demo).")
+        elif Dataset.objects.exists():
+            self.stdout.write("Skipped: the catalog already has datasets (run `ouvert demo` to refresh it).")
+        else:
+            call_command("demo", verbosity=verbosity, stdout=self._stream)
