@@ -84,3 +84,64 @@ def describe(violations: list[dict]) -> str:
         [{"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in violations],
         indent=1,
     )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Put back what the migrations load (licences), which a transactional test's flush removes,
+    and start each test with empty rate-limit counters."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    import importlib
+
+    from django.apps import apps
+    from django.core.cache import cache
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("ouvert.catalog.migrations.0002_licences").load(apps, None)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """``new_page(**context_options)``: a page in a fresh browser context (its own cookies),
+    e.g. one per person in a scenario. All are closed at the end of the test."""
+    contexts = []
+
+    def factory(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, username: str, password: str, *, language: str = "en") -> None:
+    """Sign in through the sign-in form."""
+    page.goto(f"/{language}/accounts/login/")
+    form = page.locator("main form[action$='/accounts/login/']")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(password)
+    form.get_by_role("button").click()
+    page.wait_for_load_state()
+    assert page.locator("header form[action$='/accounts/logout/']").count() == 1, (
+        f"signing in as {username} failed on {page.url}")
+
+
+def force_sign_in(page, user, live_server) -> None:
+    """Give the page's context a session for ``user`` without going through the form."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])

@@ -25,7 +25,7 @@ from ouvert.accounts.permissions import can, editable_organisations, visible_dat
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.i18n import current_language
 
-from . import services
+from . import serializers, services
 from .forms import DatasetForm, ResourceForm
 from .models import Organisation, Resource, State, Theme
 from .search import FACETS, SORTS, search_datasets
@@ -81,13 +81,16 @@ FIELD_LABELS = {
 }
 
 
-def _history(dataset) -> list[dict]:
+def _history(dataset, resources) -> list[dict]:
+    """Who changed what and when; resources still present are named in the reader's language."""
+    current = {str(r.pk): str(r) for r in resources}
     rows = []
     for activity in dataset.activities.select_related("actor")[:100]:
         fields = [str(FIELD_LABELS.get(key, key)) for key in activity.changes if not key.startswith("member:")]
+        is_resource = activity.object_type == "resource"
         rows.append({
             "what": ACTIVITY_LABELS.get(activity.key, activity.key),
-            "object": activity.object_name if activity.object_type == "resource" else "",
+            "object": current.get(activity.object_id, activity.object_name) if is_resource else "",
             "who": activity.actor.public_name if activity.actor else _("the system"),
             "when": activity.created,
             "fields": sorted(set(fields)),
@@ -177,12 +180,13 @@ def dataset_detail(request, name):
         return redirect(dataset)
     tags = list(dataset.tags.all())
     language = current_language()
+    resources = list(dataset.resources.all())
     return render(request, "catalog/dataset.html", {
         "dataset": dataset,
-        "resources": list(dataset.resources.all()),
+        "resources": resources,
         "tags": [t for t in tags if t.language in ("", language)] or tags,
         "themes": list(dataset.themes.all()),
-        "history": _history(dataset),
+        "history": _history(dataset, resources),
         "can_edit": can(request.user, "dataset.update", dataset),
         "can_publish": dataset.state == State.DRAFT and can(request.user, "dataset.publish", dataset),
         "can_delete": can(request.user, "dataset.delete", dataset),
@@ -191,8 +195,6 @@ def dataset_detail(request, name):
 
 @domain_errors
 def dataset_json(request, name):
-    from . import serializers
-
     dataset = services.get_dataset(name, actor=request.user)
     response = JsonResponse(serializers.dataset_dict(dataset, current_language()),
                             json_dumps_params={"ensure_ascii": False})
