@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("ouvert.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(

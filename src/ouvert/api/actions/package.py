@@ -1,0 +1,234 @@
+"""Dataset actions: show, lists, history, create, update (full replace), patch and delete."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from ouvert.accounts import permissions
+from ouvert.catalog import services
+from ouvert.catalog.models import Activity, Dataset, State
+from ouvert.catalog.serializers import ckan_time, resource_dict
+from ouvert.core.errors import NotFound, ValidationFailed
+
+from .. import convert, params
+from ..registry import ANYONE, WRITE, Call, action
+from .common import package_dicts
+
+ACTIVITY_TYPES = {"catalog.dataset.created": "new package", "catalog.dataset.deleted": "deleted package"}
+
+
+def _listed(actor, given: dict):
+    """Datasets for the list actions: published and public unless asked (and allowed) otherwise."""
+    states = [State.ACTIVE, State.DRAFT] if params.boolean(given, "include_drafts") else [State.ACTIVE]
+    qs = permissions.visible_datasets(actor).filter(state__in=states)
+    if not params.boolean(given, "include_private"):
+        qs = qs.filter(private=False)
+    return qs
+
+
+@action("package_show", auth="dataset.view")
+def package_show(call: Call) -> dict:
+    """One dataset as a package dict, with its resources, organisation, tags and groups.
+
+    Parameters: ``id`` (the dataset's id or name). Private datasets and drafts are found only
+    by those allowed to see them; for anyone else they do not exist.
+    """
+    dataset = services.get_dataset(params.identifier(call.params, alternatives=("name",)), actor=call.actor)
+    return package_dicts([dataset], call.language)[0]
+
+
+@action("package_list", auth=ANYONE)
+def package_list(call: Call) -> list[str]:
+    """The names of the published public datasets, in alphabetical order.
+
+    Parameters: ``limit``, ``offset``; ``include_private`` and ``include_drafts`` (default
+    false) add those the caller may see.
+    """
+    limit = params.integer(call.params, "limit", None)
+    offset = params.integer(call.params, "offset", 0)
+    names = _listed(call.actor, call.params).order_by("name").values_list("name", flat=True)
+    return list(names[offset:offset + limit] if limit is not None else names[offset:])
+
+
+@action("current_package_list_with_resources", auth=ANYONE)
+def current_package_list_with_resources(call: Call) -> list[dict]:
+    """The published public datasets with their resources, most recently modified first.
+
+    Parameters: ``limit`` (default 100, at most 1000), ``offset`` or ``page`` (from 1).
+    """
+    limit = params.integer(call.params, "limit", 100, minimum=1, maximum=1000)
+    page = params.integer(call.params, "page", None, minimum=1)
+    offset = (page - 1) * limit if page else params.integer(call.params, "offset", 0)
+    ids = (_listed(call.actor, {}).order_by("-modified", "pk").values_list("pk", flat=True)[offset:offset + limit])
+    return package_dicts(list(ids), call.language)
+
+
+@action("package_activity_list", auth="dataset.view")
+def package_activity_list(call: Call) -> list[dict]:
+    """The history of a dataset, newest first.
+
+    Parameters: ``id`` (dataset id or name), ``limit`` (default 31, at most 100), ``offset``.
+    """
+    dataset = services.get_dataset(params.identifier(call.params), actor=call.actor)
+    limit = params.integer(call.params, "limit", 31, minimum=1, maximum=100)
+    offset = params.integer(call.params, "offset", 0)
+    activities = Activity.objects.filter(dataset=dataset).order_by("-created", "-id")[offset:offset + limit]
+    return [{
+        "id": str(a.pk),
+        "timestamp": ckan_time(a.created),
+        "user_id": str(a.actor_id) if a.actor_id else None,
+        "object_id": a.object_id,
+        "activity_type": ACTIVITY_TYPES.get(a.key, "changed package"),
+        "data": {"key": a.key, "object_type": a.object_type, "object_name": a.object_name,
+                 "changes": a.changes, "package": {"id": str(dataset.pk), "name": dataset.name}},
+    } for a in activities]
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def owner_organisation(data: dict, *, required: bool):
+    """The organisation named by ``owner_org`` (id or name).
+
+    When ``owner_org`` is unknown but the dict's ``organization`` names an organisation we
+    have (a dataset dumped from another portal, whose ids differ), that one is used.
+    """
+    given = data.get("owner_org")
+    candidates = [given] if given else []
+    if isinstance(data.get("organization"), dict) and data["organization"].get("name"):
+        candidates.append(data["organization"]["name"])
+    for candidate in candidates:
+        if not isinstance(candidate, str):
+            raise params.invalid("owner_org", _("Expected an organisation id or name."))
+        try:
+            return services.get_organisation(candidate)
+        except NotFound:
+            continue
+    if given:
+        raise params.invalid("owner_org", _("Organisation “%(name)s” not found.") % {"name": given})
+    if required:
+        raise params.invalid("owner_org", _("Missing value"))
+    return None
+
+
+def _state(data: dict, dataset: Dataset | None) -> str | None:
+    state = data.get("state")
+    if state in (None, ""):
+        return None
+    if state not in (State.ACTIVE, State.DRAFT):
+        raise params.invalid("state", _("Use “active” or “draft” (package_delete deletes)."))
+    if dataset is not None and dataset.state == State.ACTIVE and state == State.DRAFT:
+        raise params.invalid("state", _("A published dataset cannot go back to draft."))
+    return state
+
+
+def _resource_list(data: dict) -> list[dict] | None:
+    if data.get("resources") is None:
+        return None
+    items = data["resources"]
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise params.invalid("resources", _("Expected a list of resource objects."))
+    return items
+
+
+def _at(index: int, error: ValidationFailed) -> ValidationFailed:
+    """``error`` about the resource at ``index``, its fields named ``resources[index].field``."""
+    fields = {f"resources[{index}].{field}": messages for field, messages in error.fields.items()}
+    return ValidationFailed(error.message, fields=fields or {f"resources[{index}]": [error.message]})
+
+
+def replace_resources(dataset: Dataset, items: list[dict], *, actor, language: str) -> None:
+    """Make the dataset's resources those of ``items``, in that order: resources whose id is
+    listed are updated, others created, the ones left out deleted."""
+    existing = {str(r.pk): r for r in dataset.resources.all()}
+    order: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            data = {**convert.resource_input(item, language, replace=True), "position": index}
+            current = existing.get(str(item.get("id") or ""))
+            if current is not None and str(current.pk) not in order:
+                if current.kind == current.Kind.UPLOAD and (item.get("url_type") == "upload"
+                                                             or item.get("url") == resource_dict(current, language)["url"]):
+                    data.pop("url", None)  # the file stays; its download address is not a link
+                resource = services.update_resource(current, actor=actor, data=data)
+            else:
+                resource = services.add_resource(dataset, actor=actor, data=data)
+        except ValidationFailed as exc:
+            raise _at(index, exc) from None
+        order.append(str(resource.pk))
+    for rid, resource in existing.items():
+        if rid not in order:
+            services.delete_resource(resource, actor=actor)
+
+
+@action("package_create", methods=WRITE, auth="dataset.create")
+def package_create(call: Call) -> dict:
+    """Create a dataset, with its resources (links) if the dict lists them.
+
+    Takes a package dict: ``name``, ``title`` or ``title_translated`` ({"fr", "en"}),
+    ``notes`` or ``notes_translated``, ``owner_org`` (id or name), ``license_id``, ``tags``,
+    ``groups``, ``extras``, ``private``, ``maintainer``, ``maintainer_email``, ``url``,
+    ``version``, ``frequency``, ``temporal_start``, ``temporal_end``, ``spatial``,
+    ``resources``; ``state`` is ``active`` (default) or ``draft``. Keys that ``package_show``
+    returns but nobody sets (``id``, ``metadata_modified``...) are ignored. Needs the editor or
+    administrator role in the organisation.
+    """
+    data = call.params
+    organisation = owner_organisation(data, required=True)
+    state = _state(data, None) or State.ACTIVE
+    items = _resource_list(data)
+    dataset = services.create_dataset(actor=call.actor, organisation=organisation, state=state,
+                                      data=convert.package_input(data, call.language))
+    for index, item in enumerate(items or []):
+        try:
+            services.add_resource(dataset, actor=call.actor, data=convert.resource_input(item, call.language))
+        except ValidationFailed as exc:
+            raise _at(index, exc) from None
+    return package_dicts([dataset], call.language)[0]
+
+
+def _update(call: Call, *, replace: bool) -> dict:
+    data = call.params
+    dataset = services.get_dataset(params.identifier(data, alternatives=("name",)), actor=call.actor)
+    organisation = owner_organisation(data, required=False)
+    state = _state(data, dataset)
+    items = _resource_list(data)
+    changes = convert.package_input(data, call.language, replace=replace)
+    dataset = services.update_dataset(dataset, actor=call.actor, data=changes, organisation=organisation)
+    if items is not None:
+        replace_resources(dataset, items, actor=call.actor, language=call.language)
+    if state == State.ACTIVE and dataset.state == State.DRAFT:
+        dataset = services.publish_dataset(dataset, actor=call.actor)
+    return package_dicts([dataset], call.language)[0]
+
+
+@action("package_update", methods=WRITE, auth="dataset.update")
+def package_update(call: Call) -> dict:
+    """Replace a dataset's metadata with the given package dict.
+
+    Parameters: ``id`` (or ``name``) of the dataset and the package dict (see
+    ``package_create``). Fields left out are emptied, as in CKAN; the resources are kept when
+    ``resources`` is left out, otherwise they become the listed ones (matched by ``id``).
+    ``owner_org`` moves the dataset; ``state: active`` publishes a draft.
+    """
+    return _update(call, replace=True)
+
+
+@action("package_patch", methods=WRITE, auth="dataset.update")
+def package_patch(call: Call) -> dict:
+    """Change only the given fields of a dataset.
+
+    Parameters: ``id`` (or ``name``) and any fields of ``package_create``; ``resources``, when
+    given, replaces the list as in ``package_update``.
+    """
+    return _update(call, replace=False)
+
+
+@action("package_delete", methods=WRITE, auth="dataset.delete")
+def package_delete(call: Call) -> None:
+    """Delete a dataset (it leaves every list and search; its history stays).
+
+    Parameters: ``id`` (id or name).
+    """
+    dataset = services.get_dataset(params.identifier(call.params), actor=call.actor)
+    services.delete_dataset(dataset, actor=call.actor)
+    return None
