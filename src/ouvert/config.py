@@ -66,6 +66,24 @@ VARIABLES: tuple[Variable, ...] = (
         "SQLite FTS5 otherwise), `sqlite` or `postgresql`.",
     ),
     Variable(
+        "OUVERT_SEARCH_SYNONYMS",
+        "true",
+        "Catalog search also finds the French/English and preferred/non-preferred names of "
+        "a subject of the Canadian Subject Thesaurus (\"eau potable\" finds \"Drinking water\").",
+    ),
+    Variable(
+        "OUVERT_TASKS",
+        "database",
+        "Who runs background tasks: `database` (`ouvert worker` polling the database; "
+        "`ouvert serve` starts one), `redis` (workers fed through Redis, needs `OUVERT_REDIS_URL`) "
+        "or `immediate` (in the process that queues them, once its transaction commits).",
+    ),
+    Variable(
+        "OUVERT_REDIS_URL",
+        "(unset)",
+        "Redis server for `OUVERT_TASKS=redis`, e.g. `redis://127.0.0.1:6379/0`.",
+    ),
+    Variable(
         "OUVERT_TEST_DATABASE_URL",
         "(unset)",
         "Tests only: a PostgreSQL URL; `make test` then runs the suite on it as well.",

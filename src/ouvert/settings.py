@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "ouvert.core",
     "ouvert.accounts",
     "ouvert.catalog",
+    "ouvert.api",
     "ouvert.web",
 ]
 
@@ -131,6 +132,9 @@ FILE_UPLOAD_TEMP_DIR = None
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 OUVERT_SEARCH_BACKEND = config.get("OUVERT_SEARCH_BACKEND") or "auto"
+OUVERT_TASKS = (config.get("OUVERT_TASKS") or "database").strip().lower()
+OUVERT_REDIS_URL = config.get("OUVERT_REDIS_URL") or ""
+OUVERT_SEARCH_SYNONYMS = config.get_bool("OUVERT_SEARCH_SYNONYMS", default=True)
 
 
 def _email(url: str) -> dict:
