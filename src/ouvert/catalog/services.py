@@ -214,8 +214,12 @@ def _set_themes(dataset: Dataset, cleaned: dict) -> dict:
     return {"themes": (before, after)}
 
 
-def create_dataset(*, actor, organisation: Organisation, data: dict, state: str = State.DRAFT) -> Dataset:
-    """Create a dataset in ``organisation``; it starts as a draft unless ``state`` says otherwise."""
+def create_dataset(*, actor, organisation: Organisation, data: dict, state: str = State.DRAFT,
+                   id: uuid.UUID | None = None) -> Dataset:
+    """Create a dataset in ``organisation``; it starts as a draft unless ``state`` says otherwise.
+
+    ``id`` keeps an identifier given elsewhere (an importer keeping another portal's ids).
+    """
     permissions.require(actor, "dataset.create", organisation)
     cleaned = clean_dataset(data)
     if state not in (State.DRAFT, State.ACTIVE):
@@ -226,10 +230,12 @@ def create_dataset(*, actor, organisation: Organisation, data: dict, state: str 
                 raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
             dataset = Dataset(organisation=organisation, state=state,
                               created_by=actor if getattr(actor, "is_authenticated", False) else None)
+            if id is not None:
+                dataset.id = id
             _apply(dataset, cleaned, TRACKED_DATASET_FIELDS)
             if state == State.ACTIVE:
                 dataset.published = timezone.now()
-            dataset.save()
+            dataset.save(force_insert=True)
             changes = {k: (None, v) for k, v in cleaned.items() if k in TRACKED_DATASET_FIELDS and v not in ("", None, {}, [])}
             changes.update(_set_tags(dataset, cleaned))
             changes.update(_set_themes(dataset, cleaned))
@@ -365,8 +371,11 @@ def _store_upload(resource: Resource, upload) -> dict:
             "format": resource.format or fmt, "media_type": media, "url": ""}
 
 
-def add_resource(dataset: Dataset, *, actor, data: dict, upload=None) -> Resource:
-    """Add a file (``upload``) or a link (``data['url']``) to a dataset, at the end."""
+def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.UUID | None = None) -> Resource:
+    """Add a file (``upload``) or a link (``data['url']``) to a dataset, at the end.
+
+    ``id`` keeps an identifier given elsewhere (an importer keeping another portal's ids).
+    """
     permissions.require(actor, "dataset.update", dataset)
     cleaned = clean_resource(data, has_file=upload is not None)
     with transaction.atomic():
@@ -376,6 +385,8 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None) -> Resourc
             highest = dataset.resources.aggregate(m=Max("position"))["m"]
             position = 0 if highest is None else highest + 1
         resource = Resource(dataset=dataset, position=position, **cleaned)
+        if id is not None:
+            resource.id = id
         if upload is not None:
             for field, value in _store_upload(resource, upload).items():
                 setattr(resource, field, value)
@@ -385,7 +396,7 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None) -> Resourc
             resource.filename = safe_filename(path.rsplit("/", 1)[-1]) if "/" in path else ""
             fmt, media = format_of(resource.filename, resource.format)
             resource.format, resource.media_type = fmt if resource.format or "." in resource.filename else "", media
-        resource.save()
+        resource.save(force_insert=True)
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
                         changes={k: (None, getattr(resource, k)) for k in ("title_fr", "title_en", "url", "filename", "format", "size", "sha256") if getattr(resource, k)})

@@ -1,0 +1,1 @@
+"""Importers: bring another portal's catalog into Ouvert through the catalog services."""
