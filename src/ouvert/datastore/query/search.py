@@ -1,0 +1,244 @@
+"""CKAN's ``datastore_search`` and ``datastore_info``, over Parquet, as plain-data functions.
+
+The results have CKAN's shape so that the API adapter only wraps them in the
+``{help, success, result}`` envelope. Documented differences from CKAN's PostgreSQL DataStore:
+
+- ``q`` is a substring search, accent- and case-insensitive, where every word must occur
+  (CKAN uses PostgreSQL full-text search with stemming); ``plain`` and ``language`` are
+  accepted and ignored, and no ``rank`` column is added.
+- ``filters`` values may also be ranges: ``{"col": {"gte": 1, "lt": 10}}`` (gt/gte/lt/lte),
+  and ``None`` matches NULL.
+- Totals are always exact: ``total_was_estimated`` is always false and
+  ``total_estimation_threshold`` is accepted and ignored.
+- Without ``sort``, rows come in ``_id`` order (the order of the source file).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .engine import QueryEngine, TableInfo, Tables, default_engine
+from .errors import QueryError, _
+from .selection import Selection, ckan_filters, full_text, parse_fields, parse_sort
+from .sqltext import to_plain
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 32000
+RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
+
+
+def _int_param(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise QueryError(_("“%(name)s” must be an integer.") % {"name": name}, field=name)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise QueryError(_("“%(name)s” must be an integer.") % {"name": name},
+                         field=name) from None
+    if number < 0:
+        raise QueryError(_("“%(name)s” must be zero or more.") % {"name": name}, field=name)
+    return number
+
+
+def _bool_param(value: Any, name: str, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on", "t"):
+        return True
+    if text in ("false", "0", "no", "off", "f"):
+        return False
+    raise QueryError(_("“%(name)s” must be true or false.") % {"name": name}, field=name)
+
+
+def fields_description(columns) -> list[dict[str, str]]:
+    return [{"id": c.name, "type": c.type} for c in columns]
+
+
+def format_records(names: list[str], rows: list[tuple], records_format: str) -> Any:
+    """Rows in one of CKAN's ``records_format`` representations."""
+    if records_format == "objects":
+        return [dict(zip(names, (to_plain(v) for v in row), strict=True)) for row in rows]
+    if records_format == "lists":
+        return [[to_plain(v) for v in row] for row in rows]
+    # CKAN's csv/tsv records are the rows only, without a header line (fields describe them).
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="," if records_format == "csv" else "\t",
+                        lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if v is None else _csv_cell(to_plain(v)) for v in row])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def page_links(links_base: str | None, *, offset: int, limit: int) -> dict[str, str]:
+    """``_links``: the same request without offset (start), and the next page (next)."""
+    if not links_base:
+        return {}
+    parts = urlsplit(links_base)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "offset"]
+    def with_query(items):
+        return urlunsplit(parts._replace(query=urlencode(items)))
+    links = {
+        "start": with_query(query),
+        "next": with_query(query + [("offset", str(offset + limit))]),
+    }
+    if offset > 0:
+        links["prev"] = with_query(query + [("offset", str(max(offset - limit, 0)))])
+    return links
+
+
+def datastore_search(
+    tables: Tables,
+    *,
+    resource_id: str,
+    filters: Mapping[str, Any] | None = None,
+    q: str | Mapping[str, str] | None = None,
+    full_text_query: str | None = None,
+    distinct: bool | str = False,
+    plain: bool | str = True,
+    language: str | None = None,
+    fields: list[str] | str | None = None,
+    sort: str | list[str] | None = None,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
+    include_total: bool | str = True,
+    total_estimation_threshold: int | None = None,
+    records_format: str = "objects",
+    links_base: str | None = None,
+    max_limit: int = MAX_LIMIT,
+    engine: QueryEngine | None = None,
+) -> dict[str, Any]:
+    """Search one table the CKAN way and return CKAN's ``datastore_search`` result.
+
+    ``tables`` maps the resource ids the caller may read to their Parquet paths.
+    ``full_text_query`` is CKAN's ``full_text`` parameter (a row-wide search added to ``q``).
+    ``links_base`` is the request's URL (path and query string) used to build ``_links``;
+    ``limit`` above ``max_limit`` is lowered to it, as CKAN does.
+    """
+    engine = engine or default_engine()
+    info = engine.describe(tables, resource_id)
+    limit_value = min(_int_param(limit, "limit", DEFAULT_LIMIT), max_limit)
+    offset_value = _int_param(offset, "offset", 0)
+    want_total = _bool_param(include_total, "include_total", True)
+    distinct_value = _bool_param(distinct, "distinct", False)
+    _bool_param(plain, "plain", True)
+    if language is not None and not isinstance(language, str):
+        raise QueryError(_("“language” must be text."), field="language")
+    if records_format not in RECORDS_FORMATS:
+        raise QueryError(
+            _("“records_format” must be one of: objects, lists, csv, tsv."),
+            field="records_format",
+        )
+
+    selection = build_selection(info, filters=filters, q=q, full_text_query=full_text_query,
+                                fields=fields, sort=sort, distinct=distinct_value)
+    sql, params = selection.select_sql(limit=limit_value, offset=offset_value)
+    names, rows = engine.fetch(sql, params)
+
+    result: dict[str, Any] = {
+        "resource_id": resource_id,
+        "fields": fields_description(selection.columns),
+        "records": format_records(names, rows, records_format),
+        "limit": limit_value,
+        "offset": offset_value,
+        "include_total": want_total,
+        "records_format": records_format,
+    }
+    if want_total:
+        result["total"] = count_selection(engine, selection, page_rows=len(rows),
+                                          limit=limit_value, offset=offset_value)
+        result["total_was_estimated"] = False
+    for key, value in (("filters", filters), ("q", q), ("sort", sort)):
+        if value:
+            result[key] = value
+    if distinct_value:
+        result["distinct"] = True
+    links = page_links(links_base, offset=offset_value, limit=limit_value)
+    if links:
+        result["_links"] = links
+    return result
+
+
+def build_selection(info: TableInfo, *, filters=None, q=None, full_text_query=None,
+                    fields=None, sort=None, distinct=False) -> Selection:
+    """The Selection for CKAN-style parameters (shared by search and exports)."""
+    selection = Selection(info, parse_fields(info, fields), distinct=distinct)
+    selection.add(*ckan_filters(info, filters))
+    selection.add(*full_text(info, q))
+    selection.add(*full_text(info, full_text_query, field_name="full_text"))
+    selection.order = parse_sort(info, sort)
+    return selection
+
+
+def count_selection(engine: QueryEngine, selection: Selection, *, page_rows: int = 0,
+                    limit: int = 0, offset: int = 0) -> int:
+    """The number of rows the selection matches, scanning only when it must."""
+    if selection.is_whole_table:
+        return selection.info.row_count
+    # A short page that is not empty already tells the total: no second scan.
+    if 0 < page_rows < limit:
+        return offset + page_rows
+    sql, params = selection.count_sql()
+    _names, rows = engine.fetch(sql, params)
+    return int(rows[0][0])
+
+
+def datastore_info(
+    tables: Tables,
+    *,
+    resource_id: str,
+    table_schema: Mapping[str, Any] | None = None,
+    engine: QueryEngine | None = None,
+) -> dict[str, Any]:
+    """CKAN's ``datastore_info``: the table's size and its fields with their types.
+
+    ``table_schema`` is the table's Frictionless Table Schema, when known: each field's
+    ``title`` and ``description`` become CKAN's data dictionary ``info`` (``label``/``notes``).
+    """
+    engine = engine or default_engine()
+    info = engine.describe(tables, resource_id)
+    described: dict[str, Mapping[str, Any]] = {}
+    for item in (table_schema or {}).get("fields", []) or []:
+        if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+            described[item["name"]] = item
+    fields = []
+    for column in info.columns:
+        entry: dict[str, Any] = {
+            "id": column.name,
+            "type": column.type,
+            "schema": {"native_type": column.native_type, "is_index": column.name == "_id"},
+        }
+        schema_field = described.get(column.name)
+        if schema_field is not None:
+            entry["info"] = {
+                "label": schema_field.get("title", ""),
+                "notes": schema_field.get("description", ""),
+                "type_override": "",
+            }
+        fields.append(entry)
+    return {
+        "meta": {
+            "id": resource_id,
+            "count": info.row_count,
+            "table_type": "BASE TABLE",
+            "size": info.size,
+            "aliases": [],
+        },
+        "fields": fields,
+        # The pre-2.10 CKAN shape, still read by older clients.
+        "schema": {c.name: c.type for c in info.columns},
+    }

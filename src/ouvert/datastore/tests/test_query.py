@@ -1,0 +1,482 @@
+"""The datastore query engine: CKAN datastore_search semantics, native lookups, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+import time
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from django.utils import translation
+
+from ouvert.datastore.query import (
+    Aggregate,
+    Lookup,
+    QueryEngine,
+    QueryError,
+    datastore_info,
+    datastore_search,
+    export_csv,
+    export_json,
+    export_parquet,
+    export_selection,
+    native_search,
+    parse_aggregate,
+    parse_lookups,
+)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Messages are translated; the assertions read the English ones.
+    with translation.override("en"):
+        yield
+
+
+RID = "6f1c2a3e-0b7d-4c1e-9a55-3f0e8d2b1c01"
+
+ROWS = """
+(1, 'Montréal', 'Québec', 1762949, 431.5, DATE '1642-05-17', TIMESTAMP '2021-01-01 10:00:00', true),
+(2, 'Québec', 'Québec', 549459, 485.77, DATE '1608-07-03', TIMESTAMP '2021-06-01 08:30:00', true),
+(3, 'Trois-Rivières', 'Québec', 139163, 333.95, DATE '1634-07-04', NULL, false),
+(4, 'Toronto', 'Ontario', 2794356, 630.2, NULL, TIMESTAMP '2022-01-01 00:00:00', NULL),
+(5, 'Ottawa', 'Ontario', NULL, 2790.3, DATE '1855-01-01', TIMESTAMP '2020-01-01 00:00:00', false),
+(6, 'Lévis', 'Québec', 149683, 449.3, DATE '1861-01-01', TIMESTAMP '2023-03-04 05:06:07', false),
+(7, NULL, 'Manitoba', 0, -1.5, DATE '2000-02-29', TIMESTAMP '2000-02-29 12:00:00', NULL)
+"""
+
+
+def write_parquet(path, select_sql: str) -> str:
+    duckdb.sql(f"COPY ({select_sql}) TO '{path}' (FORMAT parquet)")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("query")
+    path = write_parquet(
+        directory / "villes.parquet",
+        f"""SELECT "_id"::BIGINT AS "_id", ville, province, population::BIGINT AS population,
+                   superficie::DOUBLE AS superficie, fondation, "mis à jour", capitale
+            FROM (VALUES {ROWS}) v("_id", ville, province, population, superficie, fondation,
+                                    "mis à jour", capitale) ORDER BY "_id" """,
+    )
+    return {RID: path}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return QueryEngine(memory_limit="512MB", threads=2, timeout=10)
+
+
+def search(tables, engine, **kwargs):
+    return datastore_search(tables, resource_id=RID, engine=engine, **kwargs)
+
+
+def ids(result):
+    return [r["_id"] for r in result["records"]]
+
+
+# -- datastore_search -------------------------------------------------------------------------
+
+
+def test_default_page_has_ckan_shape(tables, engine):
+    result = search(tables, engine)
+    assert result["fields"] == [
+        {"id": "_id", "type": "int"},
+        {"id": "ville", "type": "text"},
+        {"id": "province", "type": "text"},
+        {"id": "population", "type": "int"},
+        {"id": "superficie", "type": "numeric"},
+        {"id": "fondation", "type": "date"},
+        {"id": "mis à jour", "type": "timestamp"},
+        {"id": "capitale", "type": "bool"},
+    ]
+    assert ids(result) == [1, 2, 3, 4, 5, 6, 7]
+    assert result["total"] == 7 and result["total_was_estimated"] is False
+    assert result["limit"] == 100 and result["offset"] == 0
+    first = result["records"][0]
+    assert first == {"_id": 1, "ville": "Montréal", "province": "Québec",
+                     "population": 1762949, "superficie": 431.5, "fondation": "1642-05-17",
+                     "mis à jour": "2021-01-01T10:00:00", "capitale": True}
+    assert result["records"][6]["ville"] is None
+    json.dumps(result)  # plain data only
+
+
+def test_limit_offset_and_links(tables, engine):
+    base = f"/api/3/action/datastore_search?resource_id={RID}&limit=2&offset=2"
+    result = search(tables, engine, limit=2, offset="2", links_base=base)
+    assert ids(result) == [3, 4]
+    assert result["total"] == 7
+    assert result["_links"]["start"] == f"/api/3/action/datastore_search?resource_id={RID}&limit=2"
+    assert result["_links"]["next"].endswith("limit=2&offset=4")
+    assert "prev" in result["_links"]
+    assert search(tables, engine, limit=0)["records"] == []
+    assert search(tables, engine, limit=0)["total"] == 7
+    assert search(tables, engine, offset=50)["records"] == []
+
+
+def test_limit_is_capped_and_validated(tables, engine):
+    assert search(tables, engine, limit=100000)["limit"] == 32000
+    assert search(tables, engine, limit=5, max_limit=3)["limit"] == 3
+    for bad in (-1, "abc", True):
+        with pytest.raises(QueryError) as error:
+            search(tables, engine, limit=bad)
+        assert error.value.field == "limit"
+    with pytest.raises(QueryError):
+        search(tables, engine, offset=-5)
+
+
+def test_include_total_false_omits_total(tables, engine):
+    result = search(tables, engine, include_total=False)
+    assert "total" not in result and "total_was_estimated" not in result
+    assert search(tables, engine, include_total="false", limit=1)["records"]
+
+
+def test_total_counts_filtered_rows_beyond_the_page(tables, engine):
+    result = search(tables, engine, filters={"province": "Québec"}, limit=2)
+    assert ids(result) == [1, 2] and result["total"] == 4
+    result = search(tables, engine, filters={"province": "Québec"}, limit=2, offset=10)
+    assert result["records"] == [] and result["total"] == 4
+
+
+def test_filters_values_lists_ranges_and_nulls(tables, engine):
+    assert ids(search(tables, engine, filters={"province": "Ontario"})) == [4, 5]
+    assert ids(search(tables, engine, filters={"ville": ["Lévis", "Ottawa"]})) == [5, 6]
+    assert ids(search(tables, engine, filters={"population": "139163"})) == [3]
+    assert ids(search(tables, engine, filters={"population": {"gte": 500000, "lt": "2000000"}})) \
+        == [1, 2]
+    assert ids(search(tables, engine, filters={"superficie": {"lt": "0,5"}})) == [7]
+    assert ids(search(tables, engine, filters={"fondation": {"gt": "1800-01-01"}})) == [5, 6, 7]
+    assert ids(search(tables, engine, filters={"mis à jour": {"gte": "2022-01-01"}})) == [4, 6]
+    assert ids(search(tables, engine, filters={"capitale": "true"})) == [1, 2]
+    assert ids(search(tables, engine, filters={"capitale": None})) == [4, 7]
+    assert ids(search(tables, engine, filters={"ville": [None, "Québec"]})) == [2, 7]
+    assert ids(search(tables, engine, filters={"ville": []})) == []
+    assert ids(search(tables, engine, filters={"province": "Québec", "capitale": False})) == [3, 6]
+
+
+@pytest.mark.parametrize(("filters", "message"), [
+    ({"nope": 1}, "nope"),
+    ({"population": "beaucoup"}, "population"),
+    ({"fondation": "17 mai"}, "fondation"),
+    ({"capitale": "peut-être"}, "capitale"),
+    ({"population": {"between": 1}}, "between"),
+    ({"population": {}}, "population"),
+    ({"population": [1, {"a": 1}]}, "population"),
+])
+def test_filter_errors_name_the_problem(tables, engine, filters, message):
+    with pytest.raises(QueryError) as error:
+        search(tables, engine, filters=filters)
+    assert message in error.value.message
+    assert error.value.field == "filters" and error.value.code == "validation"
+    assert error.value.as_dict() == {"filters": [error.value.message]}
+
+
+def test_filters_must_be_a_dict(tables, engine):
+    with pytest.raises(QueryError):
+        search(tables, engine, filters=["province"])
+
+
+def test_q_is_accent_and_case_insensitive(tables, engine):
+    assert ids(search(tables, engine, q="QUEBEC")) == [1, 2, 3, 6]
+    assert ids(search(tables, engine, q="rivieres")) == [3]
+    assert ids(search(tables, engine, q="levis québec")) == [6]
+    assert ids(search(tables, engine, q="québec toronto")) == []
+    assert ids(search(tables, engine, q={"ville": "québec"})) == [2]
+    assert ids(search(tables, engine, q={"population": "1391"})) == [3]
+    assert ids(search(tables, engine, full_text_query="ottawa")) == [5]
+    assert ids(search(tables, engine, q="ont", plain=False, language="french")) == [1, 4, 5]
+    assert search(tables, engine, q="quebec", limit=1)["total"] == 4
+    with pytest.raises(QueryError) as error:
+        search(tables, engine, q={"inconnue": "x"})
+    assert "inconnue" in error.value.message
+
+
+def test_fields_list_or_comma_string(tables, engine):
+    result = search(tables, engine, fields="ville, population")
+    assert [f["id"] for f in result["fields"]] == ["ville", "population"]
+    assert result["records"][0] == {"ville": "Montréal", "population": 1762949}
+    result = search(tables, engine, fields=["mis à jour"])
+    assert list(result["records"][0]) == ["mis à jour"]
+    with pytest.raises(QueryError) as error:
+        search(tables, engine, fields=["ville", "pays"])
+    assert "pays" in error.value.message and error.value.field == "fields"
+
+
+def test_sort(tables, engine):
+    assert ids(search(tables, engine, sort="population desc", limit=3)) == [5, 4, 1]
+    assert ids(search(tables, engine, sort="population desc nulls last", limit=2)) == [4, 1]
+    assert ids(search(tables, engine, sort="province, ville desc")) == [7, 4, 5, 3, 2, 1, 6]
+    assert ids(search(tables, engine, sort='"mis à jour" asc', limit=2)) == [7, 5]
+    assert ids(search(tables, engine, sort=["superficie asc"], limit=1)) == [7]
+    with pytest.raises(QueryError) as error:
+        search(tables, engine, sort="taille desc")
+    assert "taille" in error.value.message and error.value.field == "sort"
+
+
+def test_distinct(tables, engine):
+    result = search(tables, engine, fields="province", distinct=True, sort="province")
+    assert result["records"] == [{"province": "Manitoba"}, {"province": "Ontario"},
+                                 {"province": "Québec"}]
+    assert result["total"] == 3 and result["distinct"] is True
+    assert search(tables, engine, fields="province", distinct="true", limit=1)["total"] == 3
+
+
+def test_records_formats(tables, engine):
+    lists = search(tables, engine, fields="ville,superficie", records_format="lists", limit=2)
+    assert lists["records"] == [["Montréal", 431.5], ["Québec", 485.77]]
+    text = search(tables, engine, fields="ville,capitale", records_format="csv", limit=3)
+    assert text["records"] == "Montréal,true\nQuébec,true\nTrois-Rivières,false\n"
+    tsv = search(tables, engine, fields="ville,population", records_format="tsv",
+                 filters={"_id": 7})
+    assert tsv["records"] == "\t0\n"
+    with pytest.raises(QueryError) as error:
+        search(tables, engine, records_format="xml")
+    assert error.value.field == "records_format"
+
+
+def test_unknown_resource(tables, engine, tmp_path):
+    with pytest.raises(QueryError) as error:
+        datastore_search(tables, resource_id="autre", engine=engine)
+    assert error.value.code == "not_found"
+    with pytest.raises(QueryError) as error:
+        datastore_search({"x": tmp_path / "missing.parquet"}, resource_id="x", engine=engine)
+    assert error.value.code == "not_found"
+
+
+def test_new_table_version_is_seen(tmp_path, engine):
+    path = tmp_path / "v.parquet"
+    write_parquet(path, "SELECT range + 1 AS _id, range AS n FROM range(3)")
+    assert datastore_search({"v": path}, resource_id="v", engine=engine)["total"] == 3
+    time.sleep(0.01)
+    write_parquet(path, "SELECT range + 1 AS _id, range AS n FROM range(5)")
+    assert datastore_search({"v": path}, resource_id="v", engine=engine)["total"] == 5
+
+
+def test_unfiltered_paging_by_id_matches_offset(tmp_path, engine):
+    path = write_parquet(tmp_path / "p.parquet",
+                         "SELECT range + 1 AS _id, range * 2 AS n FROM range(300000)")
+    result = datastore_search({"p": path}, resource_id="p", offset=250000, limit=3,
+                              engine=engine)
+    assert ids(result) == [250001, 250002, 250003] and result["total"] == 300000
+    # A table whose _id is not 1..n falls back to OFFSET.
+    gappy = write_parquet(tmp_path / "g.parquet",
+                          "SELECT range * 10 AS _id FROM range(1, 6)")
+    assert ids(datastore_search({"g": gappy}, resource_id="g", offset=2, limit=2,
+                                engine=engine)) == [30, 40]
+
+
+def test_concurrent_searches(tables, engine):
+    errors = []
+
+    def work():
+        try:
+            for _ in range(20):
+                assert search(tables, engine, q="québec")["total"] == 4
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+
+
+def test_datastore_info(tables, engine):
+    schema = {"fields": [{"name": "ville", "title": "Ville", "description": "Nom officiel"}]}
+    info = datastore_info(tables, resource_id=RID, table_schema=schema, engine=engine)
+    assert info["meta"]["count"] == 7 and info["meta"]["size"] > 0
+    ville = next(f for f in info["fields"] if f["id"] == "ville")
+    assert ville["type"] == "text" and ville["info"]["label"] == "Ville"
+    assert ville["schema"]["native_type"] == "VARCHAR"
+    assert info["schema"]["fondation"] == "date"
+
+
+# -- native lookups and aggregation -----------------------------------------------------------
+
+
+def native(tables, engine, **kwargs):
+    return native_search(tables, table=RID, engine=engine, **kwargs)
+
+
+def test_parse_lookups():
+    columns = ["ville", "population", "a__in"]
+    lookups = parse_lookups({"ville": "Québec", "population__greater": "5", "a__in": "x",
+                             "page": "2", "format": "json"}, columns=columns)
+    assert lookups == [Lookup("ville", "exact", "Québec"),
+                       Lookup("population", "greater", "5"), Lookup("a__in", "exact", "x")]
+    with pytest.raises(QueryError) as error:
+        parse_lookups({"ville__regex": "x"}, columns=columns)
+    assert "regex" in error.value.message and error.value.field == "ville__regex"
+
+
+@pytest.mark.parametrize(("lookup", "expected"), [
+    (Lookup("province", "exact", "Ontario"), [4, 5]),
+    (Lookup("province", "not", "Québec"), [4, 5, 7]),
+    (Lookup("ville", "not", "Québec"), [1, 3, 4, 5, 6, 7]),
+    (Lookup("population", "in", "0,139163"), [3, 7]),
+    (Lookup("population", "in", [0, 549459]), [2, 7]),
+    (Lookup("population", "less", "149683"), [3, 7]),
+    (Lookup("population", "less_equal", "149683"), [3, 6, 7]),
+    (Lookup("superficie", "greater", "600"), [4, 5]),
+    (Lookup("superficie", "greater_equal", "630.2"), [4, 5]),
+    (Lookup("ville", "contains", "RIVIERE"), [3]),
+    (Lookup("ville", "startswith", "que"), [2]),
+    (Lookup("fondation", "isnull", "true"), [4]),
+    (Lookup("capitale", "isnull", "false"), [1, 2, 3, 5, 6]),
+    (Lookup("fondation", "less", "1640-01-01"), [2, 3]),
+    (Lookup("mis à jour", "greater", "2022-06-01T00:00:00"), [6]),
+    (Lookup("ville", "exact", ["Lévis"]), [6]),
+])
+def test_native_lookups(tables, engine, lookup, expected):
+    assert ids(native(tables, engine, lookups=[lookup])) == expected
+
+
+def test_native_errors(tables, engine):
+    with pytest.raises(QueryError) as error:
+        native(tables, engine, lookups=[Lookup("population", "greater", "beaucoup")])
+    assert "population" in error.value.message
+    with pytest.raises(QueryError):
+        native(tables, engine, lookups=[Lookup("inconnue", "exact", 1)])
+    with pytest.raises(QueryError):
+        native(tables, engine, page=0)
+    with pytest.raises(QueryError):
+        native(tables, engine, page_size=40000)
+
+
+def test_native_pages_sort_and_fields(tables, engine):
+    result = native(tables, engine, page=2, page_size=3, sort="_id desc", fields=["_id"])
+    assert result["records"] == [{"_id": 4}, {"_id": 3}, {"_id": 2}]
+    assert result["total"] == 7 and result["has_next"] is True
+    last = native(tables, engine, page=3, page_size=3, sort="_id desc")
+    assert ids(last) == [1] and last["has_next"] is False
+
+
+def test_aggregation(tables, engine):
+    result = native(tables, engine, group_by=["province"],
+                    aggregates=[parse_aggregate("count"), parse_aggregate("sum:population"),
+                                parse_aggregate("avg:superficie"), parse_aggregate("min:fondation"),
+                                parse_aggregate("max:ville"),
+                                parse_aggregate("count_distinct:capitale")],
+                    sort="count desc, province")
+    assert [f["id"] for f in result["fields"]] == [
+        "province", "count", "sum_population", "avg_superficie", "min_fondation", "max_ville",
+        "count_distinct_capitale"]
+    quebec, ontario, manitoba = result["records"]
+    assert quebec["province"] == "Québec" and quebec["count"] == 4
+    assert quebec["sum_population"] == 1762949 + 549459 + 139163 + 149683
+    assert quebec["avg_superficie"] == pytest.approx((431.5 + 485.77 + 333.95 + 449.3) / 4)
+    assert quebec["min_fondation"] == "1608-07-03" and quebec["max_ville"] == "Trois-Rivières"
+    assert quebec["count_distinct_capitale"] == 2
+    assert ontario["sum_population"] == 2794356 and manitoba["count"] == 1
+    assert result["total"] == 3
+
+    filtered = native(tables, engine, lookups=[Lookup("province", "exact", "Ontario")],
+                      aggregates=[Aggregate("count"), Aggregate("max", "population", "plus")])
+    assert filtered["records"] == [{"count": 2, "plus": 2794356}]
+
+    for bad in ("median:population", "sum:ville", "avg", "sum:inconnue"):
+        with pytest.raises(QueryError):
+            native(tables, engine, aggregates=[parse_aggregate(bad)])
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+
+def read_csv_bytes(data: bytes, encoding="utf-8"):
+    return list(csv.reader(io.StringIO(data.decode(encoding))))
+
+
+def test_csv_export_round_trips(tables, engine):
+    selection = export_selection(tables, resource_id=RID, engine=engine)
+    data = b"".join(export_csv(selection, engine=engine))
+    assert not data.startswith(b"\xef\xbb\xbf")
+    rows = read_csv_bytes(data)
+    assert rows[0] == ["_id", "ville", "province", "population", "superficie", "fondation",
+                       "mis à jour", "capitale"]
+    assert rows[1] == ["1", "Montréal", "Québec", "1762949", "431.5", "1642-05-17",
+                       "2021-01-01 10:00:00", "true"]
+    assert rows[3][2] == "Québec" and rows[3][6] == "" and len(rows) == 8
+
+    with_bom = b"".join(export_csv(selection, bom=True, engine=engine))
+    assert with_bom.startswith(b"\xef\xbb\xbf")
+    assert read_csv_bytes(with_bom, "utf-8-sig") == rows
+
+
+def test_filtered_csv_export_and_delimiter(tables, engine):
+    selection = export_selection(tables, resource_id=RID, filters={"province": "Québec"},
+                                 q="riv", fields="ville,superficie", engine=engine)
+    data = b"".join(export_csv(selection, delimiter=";", engine=engine)).decode()
+    assert data.replace('"', "").splitlines() == ["ville;superficie", "Trois-Rivières;333.95"]
+    empty = export_selection(tables, resource_id=RID, filters={"province": "Yukon"},
+                             fields=["ville", "province"], engine=engine)
+    assert b"".join(export_csv(empty, engine=engine)) == b"ville,province\n"
+    native_filtered = export_selection(tables, resource_id=RID, engine=engine,
+                                       lookups=[Lookup("population", "greater", 1000000)])
+    assert len(read_csv_bytes(b"".join(export_csv(native_filtered, engine=engine)))) == 3
+
+
+def test_json_export(tables, engine):
+    selection = export_selection(tables, resource_id=RID, sort="_id", engine=engine)
+    document = json.loads(b"".join(export_json(selection, engine=engine)))
+    assert document["fields"][0] == {"id": "_id", "type": "int"}
+    assert document["records"] == search(tables, engine)["records"]
+    lists = json.loads(b"".join(export_json(selection, records_format="lists", engine=engine)))
+    assert lists["records"][0][:3] == [1, "Montréal", "Québec"]
+    empty = export_selection(tables, resource_id=RID, filters={"province": "Yukon"},
+                             engine=engine)
+    assert json.loads(b"".join(export_json(empty, engine=engine)))["records"] == []
+
+
+def test_parquet_export(tables, engine, tmp_path):
+    whole = export_selection(tables, resource_id=RID, engine=engine)
+    data = b"".join(export_parquet(whole, engine=engine))
+    with open(tables[RID], "rb") as handle:
+        assert data == handle.read()
+    filtered = export_selection(tables, resource_id=RID, filters={"province": "Ontario"},
+                                fields="ville,fondation", engine=engine)
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"".join(export_parquet(filtered, engine=engine)))
+    table = pq.read_table(out)
+    assert table.column_names == ["ville", "fondation"]
+    assert table.column("ville").to_pylist() == ["Toronto", "Ottawa"]
+    empty = export_selection(tables, resource_id=RID, filters={"province": "Yukon"},
+                             fields="ville", engine=engine)
+    out.write_bytes(b"".join(export_parquet(empty, engine=engine)))
+    assert pq.read_table(out).num_rows == 0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
+def test_exports_run_in_constant_memory(tmp_path):
+    rows = 3_000_000
+    path = write_parquet(tmp_path / "big.parquet", f"""
+        SELECT range + 1 AS _id, 'Montréal ' || (range % 5000)::VARCHAR AS ville,
+               range * 1.5 AS montant, DATE '2000-01-01' + (range % 9000)::INT AS jour,
+               md5(range::VARCHAR) AS empreinte
+        FROM range({rows})""")
+    engine = QueryEngine(memory_limit="1GB", threads=2)
+    tables = {"big": path}
+    for export, kwargs in ((export_csv, {}), (export_json, {}), (export_parquet, {})):
+        filters = {"montant": {"gte": 0}} if export is export_parquet else None
+        selection = export_selection(tables, resource_id="big", filters=filters, engine=engine)
+        baseline = peak = _rss_mb()
+        size = 0
+        for index, chunk in enumerate(export(selection, engine=engine, **kwargs)):
+            size += len(chunk)
+            if index % 4 == 0:
+                peak = max(peak, _rss_mb())
+        assert size > 50_000_000 if export is not export_parquet else size > 10_000_000
+        assert peak - baseline < 200, f"{export.__name__} grew RSS by {peak - baseline:.0f} MB"
