@@ -17,6 +17,12 @@ import pytest
 # browser steps are synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The live server writes a response's headers and body in separate packets; with Nagle's algorithm
+# and delayed ACKs each request would wait about 40 ms for nothing.
+from django.core.servers.basehttp import WSGIRequestHandler  # noqa: E402
+
+WSGIRequestHandler.disable_nagle_algorithm = True
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("OUVERT_CHROMIUM", "/usr/bin/chromium")
