@@ -39,6 +39,7 @@ def compile_po(po_path: Path, *, force: bool = False) -> bool:
     os.close(fd)
     try:
         catalogue.save_as_mofile(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a server running as another user must read it
         os.replace(tmp, mo_path)
     finally:
         if os.path.exists(tmp):
