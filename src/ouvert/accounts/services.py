@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from ouvert.core.errors import NotFound, ValidationFailed
 
@@ -29,7 +29,7 @@ from .signals import email_verified, user_registered
 User = get_user_model()
 logger = logging.getLogger("ouvert.accounts")
 LANGUAGES = ("fr", "en")
-EMAIL_TAKEN = _lazy("An account already uses this address.")
+EMAIL_TAKEN = gettext_lazy("An account already uses this address.")
 
 
 def _new_user_errors(username: str, email: str, password: str | None) -> dict[str, list[str]]:

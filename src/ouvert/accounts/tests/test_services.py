@@ -4,6 +4,7 @@ import re
 import pytest
 from django.core import mail, signing
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ouvert.accounts import services
 from ouvert.accounts.models import ApiToken, Membership, hash_token
@@ -77,7 +78,7 @@ def test_verify_with_expired_token(monkeypatch):
 
     now = time.time()
     monkeypatch.setattr(signing.time, "time", lambda: now + 4 * 86400)
-    with pytest.raises(ValidationFailed, match="expired"):
+    with pytest.raises(ValidationFailed, match=re.escape(gettext("This verification link has expired. Ask for a new one from your account page."))):
         services.verify_email(token)
     user.refresh_from_db()
     assert not user.email_verified
