@@ -45,7 +45,8 @@ node_modules/.ouvert-installed: package.json $(wildcard package-lock.json)
 bootstrap: $(VENV)/.installed
 	$(OUVERT) bootstrap
 
-# No background worker is needed yet: every task runs in-process.
+# `ouvert serve` also runs a background task worker (OUVERT_TASKS=database, the default) and
+# stops it with the server; `ouvert serve --no-worker` runs the web server alone.
 run: bootstrap
 	$(OUVERT) serve --host $(HOST) --port $(PORT)
 

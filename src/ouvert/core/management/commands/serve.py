@@ -1,9 +1,16 @@
-"""``ouvert serve``: the production web server (gunicorn) with static files served by WhiteNoise."""
+"""``ouvert serve``: the production web server (gunicorn) with static files served by WhiteNoise.
+
+With the database task back end (the embedded default) it also starts a local ``ouvert
+worker`` child process, stopped with the server, so one command runs the whole portal.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
@@ -30,6 +37,30 @@ def make_application(options: dict):
     return OuvertApplication()
 
 
+def worker_command(*, no_worker: bool = False) -> list[str] | None:
+    """The command of the local worker ``serve`` starts, or ``None`` when none is wanted:
+    the immediate back end needs none, and with Redis workers are deployed on their own."""
+    if no_worker or getattr(settings, "OUVERT_TASKS", "database") != "database":
+        return None
+    return [sys.executable, "-m", "ouvert", "worker", "--parent-pid", str(os.getpid())]
+
+
+def start_worker(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(command)
+
+
+def stop_worker(process: subprocess.Popen, *, timeout: float = 35.0) -> None:
+    """Ask the worker to stop (running tasks finish within its grace period), then insist."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Command(BaseCommand):
     help = "Serve Ouvert with gunicorn (a production WSGI server); static files come from WhiteNoise."
     requires_system_checks = []
@@ -43,17 +74,30 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4).")
         parser.add_argument("--timeout", type=int, default=120, help="Seconds before a silent worker is restarted.")
         parser.add_argument("--no-access-log", action="store_true", help="Do not log each request.")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Do not start a background task worker (with OUVERT_TASKS=database, "
+                                 "one is started by default).")
 
     def handle(self, *args, host: str, port: int, workers: int, threads: int, timeout: int,
-               no_access_log: bool, **options):
+               no_access_log: bool, no_worker: bool = False, **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1.")
         self.check(display_num_errors=False)
         self.check_migrations()
         # The app is preloaded, then workers fork: none may inherit the checks' connection.
         connections.close_all()
-        self.stdout.write(f"Ouvert on http://{host}:{port}/ ({workers} workers x {threads} threads); Ctrl-C stops.")
+        command = worker_command(no_worker=no_worker)
+        task_worker = start_worker(command) if command else None
+        self.stdout.write(f"Ouvert on http://{host}:{port}/ ({workers} workers x {threads} threads"
+                          f"{', a background task worker' if task_worker else ''}); Ctrl-C stops.")
         self.stdout.flush()
+        try:
+            self._serve(host, port, workers, threads, timeout, no_access_log)
+        finally:
+            if task_worker is not None:
+                stop_worker(task_worker)
+
+    def _serve(self, host, port, workers, threads, timeout, no_access_log):
         make_application({
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers,
