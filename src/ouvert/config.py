@@ -84,6 +84,18 @@ VARIABLES: tuple[Variable, ...] = (
         "Redis server for `OUVERT_TASKS=redis`, e.g. `redis://127.0.0.1:6379/0`.",
     ),
     Variable(
+        "OUVERT_PARTICIPATION_FLAG_THRESHOLD",
+        "3",
+        "Participation: number of flags by different people that hides an idea, comment or "
+        "reuse until a moderator reviews it.",
+    ),
+    Variable(
+        "OUVERT_PARTICIPATION_PREMODERATION_DAYS",
+        "0",
+        "Participation: what accounts younger than this many days post is held for review "
+        "before it appears (`0`: no pre-moderation of new accounts).",
+    ),
+    Variable(
         "OUVERT_TEST_DATABASE_URL",
         "(unset)",
         "Tests only: a PostgreSQL URL; `make test` then runs the suite on it as well.",

@@ -29,7 +29,9 @@ INSTALLED_APPS = [
     "ouvert.core",
     "ouvert.accounts",
     "ouvert.catalog",
+    "ouvert.datastore",
     "ouvert.api",
+    "ouvert.participation",
     "ouvert.web",
 ]
 
@@ -68,9 +70,13 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict:
+    # Connections are kept for 60 s between requests (each web thread has its own): opening
+    # one costs more than a cached API answer (SQLite: the PRAGMAs and Django's SQL functions
+    # set up on every new connection; PostgreSQL: a new server process). Django closes instead
+    # of keeping a connection left inside a transaction, so no request sees another's; in WAL
+    # mode an idle SQLite connection holds no lock and does not hold back checkpoints.
     db = dj_database_url.parse(url, conn_max_age=60)
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        db["CONN_MAX_AGE"] = 0
         db["OPTIONS"] = {
             # WAL lets readers work while a writer commits; IMMEDIATE avoids lock upgrades
             # failing mid-transaction under concurrent writers.
@@ -135,6 +141,8 @@ OUVERT_SEARCH_BACKEND = config.get("OUVERT_SEARCH_BACKEND") or "auto"
 OUVERT_TASKS = (config.get("OUVERT_TASKS") or "database").strip().lower()
 OUVERT_REDIS_URL = config.get("OUVERT_REDIS_URL") or ""
 OUVERT_SEARCH_SYNONYMS = config.get_bool("OUVERT_SEARCH_SYNONYMS", default=True)
+OUVERT_PARTICIPATION_FLAG_THRESHOLD = int(config.get("OUVERT_PARTICIPATION_FLAG_THRESHOLD") or 3)
+OUVERT_PARTICIPATION_PREMODERATION_DAYS = int(config.get("OUVERT_PARTICIPATION_PREMODERATION_DAYS") or 0)
 
 
 def _email(url: str) -> dict:

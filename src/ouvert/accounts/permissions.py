@@ -6,6 +6,8 @@ may see come from ``visible_datasets()`` so lists, search, feeds and exports agr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -111,6 +113,109 @@ RULES = {
 }
 
 
+# --- participation -----------------------------------------------------------------------
+# Moderators of an organisation's challenges are its administrators and editors: the people
+# who already answer for what the organisation publishes. Members may take part like anyone.
+
+def _challenge_view(actor, challenge) -> bool:
+    if challenge.status in ("published", "closed"):
+        return True
+    return role_in(actor, challenge.organisation_id) is not None
+
+
+def _challenge_edit(actor, challenge) -> bool:
+    return role_in(actor, challenge.organisation_id) in EDIT_ROLES
+
+
+def _verified(actor, obj) -> bool:
+    return _is_authenticated(actor) and bool(getattr(actor, "email_verified", False))
+
+
+def _moderate(actor, organisation) -> bool:
+    # obj: the organisation whose queue it is; None (content tied to no organisation) is for
+    # sysadmins only.
+    return organisation is not None and role_in(actor, organisation) in EDIT_ROLES
+
+
+def _author(actor, content) -> bool:
+    return _is_authenticated(actor) and content.author_id == actor.pk
+
+
+RULES.update({
+    "challenge.view": _challenge_view,
+    "challenge.create": _org_edit_content,  # obj: the organisation
+    "challenge.update": _challenge_edit,
+    "idea.answer": lambda a, idea: _challenge_edit(a, idea.challenge),
+    "idea.withdraw": _author,
+    "participation.post": _authenticated,
+    "participation.vote": _verified,
+    "participation.flag": _authenticated,
+    "participation.moderate": _moderate,
+    "consultation.manage": _challenge_edit,  # obj: the challenge
+    "consultation.respond": _authenticated,
+    "reuse.submit": _authenticated,
+})
+
+
+def moderated_organisations(actor):
+    """Organisations whose moderation queue ``actor`` sees (the ``participation.moderate`` rule)."""
+    from ouvert.catalog.models import Organisation
+
+    if is_sysadmin(actor):
+        return Organisation.objects.all()
+    if not _is_authenticated(actor):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=actor, memberships__role__in=EDIT_ROLES)
+
+
+@dataclass(frozen=True)
+class DatasetVisibility:
+    """Which datasets an actor may see, as data: the ``dataset.view`` rule resolved for one actor.
+
+    ``visible_datasets`` turns it into a queryset and catalog search into SQL over its own index,
+    so both read the rule from here.
+    """
+
+    everything: bool = False  # sysadmins
+    user_id: object = None
+    member_orgs: tuple = ()
+    editor_orgs: tuple = ()
+    admin_orgs: tuple = ()
+
+    def clauses(self) -> list[dict[str, object]] | None:
+        """Conditions OR-ed together, each a dict of field lookups AND-ed (``field`` or
+        ``field__in``) over ``state``, ``private``, ``organisation_id`` and ``created_by_id``;
+        None means no restriction. Clauses that could match nothing are left out.
+        """
+        if self.everything:
+            return None
+        clauses: list[dict[str, object]] = [{"state": "active", "private": False}]
+        if self.member_orgs:
+            clauses.append({"state": "active", "organisation_id__in": list(self.member_orgs)})
+            clauses.append({"state": "draft", "organisation_id__in": list(self.member_orgs),
+                            "created_by_id": self.user_id})
+        if self.editor_orgs:
+            clauses.append({"state": "draft", "organisation_id__in": list(self.editor_orgs)})
+        if self.admin_orgs:
+            clauses.append({"state": "deleted", "organisation_id__in": list(self.admin_orgs)})
+        return clauses
+
+
+def dataset_visibility(actor) -> DatasetVisibility:
+    """What ``actor`` may see, with its memberships read now (one query)."""
+    if is_sysadmin(actor):
+        return DatasetVisibility(everything=True)
+    if not _is_authenticated(actor):
+        return DatasetVisibility()
+    roles = list(actor.memberships.values_list("organisation_id", "role"))
+    return DatasetVisibility(
+        user_id=actor.pk,
+        member_orgs=tuple(org for org, _role in roles),
+        editor_orgs=tuple(org for org, role in roles if role in EDIT_ROLES),
+        admin_orgs=tuple(org for org, role in roles if role == "admin"),
+    )
+
+
 def visible_datasets(actor, queryset: QuerySet | None = None, *, include_deleted: bool = False) -> QuerySet:
     """Datasets ``actor`` may see, following exactly the ``dataset.view`` rule.
 
@@ -121,22 +226,13 @@ def visible_datasets(actor, queryset: QuerySet | None = None, *, include_deleted
     qs = queryset if queryset is not None else Dataset.objects.all()
     if not include_deleted:
         qs = qs.exclude(state="deleted")
-    if is_sysadmin(actor):
+    clauses = dataset_visibility(actor).clauses()
+    if clauses is None:
         return qs
-    public = Q(state="active", private=False)
-    if not _is_authenticated(actor):
-        return qs.filter(public)
-    roles = list(actor.memberships.values_list("organisation_id", "role"))
-    member_orgs = [org for org, _role in roles]
-    editor_orgs = [org for org, role in roles if role in EDIT_ROLES]
-    admin_orgs = [org for org, role in roles if role == "admin"]
-    return qs.filter(
-        public
-        | Q(state="active", organisation_id__in=member_orgs)
-        | Q(state="draft", organisation_id__in=editor_orgs)
-        | Q(state="draft", organisation_id__in=member_orgs, created_by=actor)
-        | Q(state="deleted", organisation_id__in=admin_orgs)
-    )
+    condition = Q()
+    for clause in clauses:
+        condition |= Q(**clause)
+    return qs.filter(condition)
 
 
 def editable_organisations(actor):

@@ -1,0 +1,56 @@
+"""Participation operations. Web pages, the API and the command line call these and nothing else.
+
+Each public function takes the actor as a keyword argument, checks permissions through
+``ouvert.accounts.permissions``, runs in one transaction, records an activity entry with a
+dotted key (``participation.idea.submitted``) and sends its signal once committed.
+"""
+
+from .challenges import (
+    challenges_for_dataset,
+    create_challenge,
+    get_challenge,
+    public_challenges,
+    publish_challenge,
+    publish_results,
+    update_challenge,
+)
+from .comments import comment_thread, post_comment, stance_summary
+from .consultations import (
+    create_consultation,
+    export_responses_csv,
+    get_consultation,
+    results,
+    set_consultation_status,
+    submit_response,
+)
+from .follows import follow, followers, is_following, unfollow
+from .ideas import (
+    Sender,
+    get_idea,
+    list_ideas,
+    prepare_answer,
+    publish_answer,
+    set_idea_status,
+    submit_idea,
+    withdraw_idea,
+)
+from .moderation import (
+    decide,
+    decide_many,
+    flag_content,
+    moderation_log,
+    moderation_queue,
+    notices_for,
+)
+from .reuses import published_reuses, submit_reuse
+from .votes import cast_vote, has_voted, votes_left, withdraw_vote
+
+__all__ = [
+    "Sender", "cast_vote", "challenges_for_dataset", "comment_thread", "create_challenge", "create_consultation",
+    "decide", "decide_many", "export_responses_csv", "flag_content", "follow", "followers", "get_challenge",
+    "get_consultation", "get_idea", "has_voted", "is_following", "list_ideas", "moderation_log", "moderation_queue",
+    "notices_for", "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",
+    "publish_results", "published_reuses", "results", "set_consultation_status", "set_idea_status", "stance_summary",
+    "submit_idea", "submit_reuse", "submit_response", "unfollow", "update_challenge", "votes_left", "withdraw_idea",
+    "withdraw_vote",
+]
