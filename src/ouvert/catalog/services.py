@@ -12,11 +12,13 @@ import os
 import re
 import unicodedata
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,6 +76,41 @@ def _apply(instance, cleaned: dict, fields) -> dict:
                 changes[field] = (old, new)
                 setattr(instance, field, new)
     return changes
+
+
+# --- search index --------------------------------------------------------------------------
+
+_pending_index: ContextVar[dict | None] = ContextVar("ouvert_catalog_pending_index", default=None)
+
+
+def _index(dataset: Dataset) -> None:
+    """Bring the dataset's search entry in step: now, or at the end of ``indexing_once``."""
+    pending = _pending_index.get()
+    if pending is None:
+        search.index_dataset(dataset)
+    else:
+        pending[dataset.pk] = dataset
+
+
+@contextmanager
+def indexing_once():
+    """One transaction in which each changed dataset is indexed once, when the block ends,
+    instead of after every change: creating a dataset with its resources, or replacing them,
+    costs one indexing of the dataset instead of one per resource. If the block raises,
+    nothing is indexed and everything is rolled back. Blocks may nest (the outermost indexes).
+    """
+    if _pending_index.get() is not None:
+        yield
+        return
+    pending: dict = {}
+    with transaction.atomic():
+        token = _pending_index.set(pending)
+        try:
+            yield
+        finally:
+            _pending_index.reset(token)
+        for dataset in pending.values():
+            search.index_dataset(dataset)
 
 
 # --- look-ups ----------------------------------------------------------------------------
@@ -179,6 +216,8 @@ def update_theme(theme: Theme, *, actor, data: dict) -> Theme:
         if changes:
             theme.save()
             record_activity("catalog.theme.updated", actor=actor, obj=theme, changes=changes)
+            if "name" in changes:
+                search.reindex_theme(theme)
     return theme
 
 
@@ -240,7 +279,7 @@ def create_dataset(*, actor, organisation: Organisation, data: dict, state: str 
             changes.update(_set_tags(dataset, cleaned))
             changes.update(_set_themes(dataset, cleaned))
             record_activity("catalog.dataset.created", actor=actor, obj=dataset, dataset=dataset, organisation=organisation, changes=changes)
-            search.index_dataset(dataset)
+            _index(dataset)
     except IntegrityError as exc:
         raise Conflict(_("This name is already taken.")) from exc
     if state == State.ACTIVE:
@@ -270,7 +309,7 @@ def update_dataset(dataset: Dataset, *, actor, data: dict, organisation: Organis
             dataset.save()
             record_activity("catalog.dataset.updated", actor=actor, obj=dataset, dataset=dataset,
                             organisation=dataset.organisation, changes=changes)
-            search.index_dataset(dataset)
+            _index(dataset)
     if changes:
         transaction.on_commit(lambda: signals.dataset_updated.send(Dataset, dataset=dataset, actor=actor, changes=changes))
     return dataset
@@ -290,7 +329,7 @@ def publish_dataset(dataset: Dataset, *, actor) -> Dataset:
         dataset.save()
         record_activity("catalog.dataset.published", actor=actor, obj=dataset, dataset=dataset,
                         organisation=dataset.organisation, changes={"state": (State.DRAFT, State.ACTIVE)})
-        search.index_dataset(dataset)
+        _index(dataset)
     transaction.on_commit(lambda: signals.dataset_published.send(Dataset, dataset=dataset, actor=actor))
     return dataset
 
@@ -379,11 +418,14 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
     permissions.require(actor, "dataset.update", dataset)
     cleaned = clean_resource(data, has_file=upload is not None)
     with transaction.atomic():
-        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        # One query: the locked dataset (not its organisation), its organisation for the
+        # activity, and the last position, so the cost does not grow with the resources.
+        last = Resource.objects.filter(dataset=OuterRef("pk")).order_by("-position").values("position")[:1]
+        dataset = (Dataset.objects.select_for_update(of=("self",)).select_related("organisation")
+                   .annotate(last_position=Subquery(last)).get(pk=dataset.pk))
         position = cleaned.pop("position", None)
         if position is None:
-            highest = dataset.resources.aggregate(m=Max("position"))["m"]
-            position = 0 if highest is None else highest + 1
+            position = 0 if dataset.last_position is None else dataset.last_position + 1
         resource = Resource(dataset=dataset, position=position, **cleaned)
         if id is not None:
             resource.id = id
@@ -400,7 +442,7 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
                         changes={k: (None, getattr(resource, k)) for k in ("title_fr", "title_en", "url", "filename", "format", "size", "sha256") if getattr(resource, k)})
-        search.index_dataset(dataset)
+        _index(dataset)
     transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
 
@@ -432,7 +474,7 @@ def update_resource(resource: Resource, *, actor, data: dict, upload=None) -> Re
             resource.save()
             Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
             record_activity("catalog.resource.updated", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation, changes=changes)
-            search.index_dataset(dataset)
+            _index(dataset)
     if content_changed:
         transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
@@ -450,7 +492,7 @@ def delete_resource(resource: Resource, *, actor) -> None:
             transaction.on_commit(lambda: storage.delete(name))
         resource.delete()
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
-        search.index_dataset(dataset)
+        _index(dataset)
     transaction.on_commit(lambda: signals.resource_deleted.send(Resource, dataset=dataset, resource_id=resource_id, actor=actor))
 
 
@@ -468,5 +510,6 @@ def reorder_resources(dataset: Dataset, *, actor, order: list[str]) -> None:
         for position, rid in enumerate(wanted):
             resources[rid].position = position
         Resource.objects.bulk_update(resources.values(), ["position"])
+        Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.reordered", actor=actor, obj=dataset, dataset=dataset, organisation=dataset.organisation,
                         changes={"order": (before, wanted)})

@@ -1,28 +1,33 @@
 """Catalog search: one interface, two back ends (SQLite FTS5 embedded, PostgreSQL full text).
 
-Services keep the index in step (``index_dataset``, ``remove_dataset``, ``reindex_organisation``),
-inside their own transaction; readers call ``search_datasets``. ``settings.OUVERT_SEARCH_BACKEND``
-chooses the back end; nothing here or in callers depends on which one it is.
+Services keep the index in step (``index_dataset``, ``remove_dataset``, ``reindex_organisation``,
+``reindex_theme``), inside their own transaction; readers call ``search_datasets``.
+``settings.OUVERT_SEARCH_BACKEND`` chooses the back end; nothing here or in callers depends on
+which one it is.
 
-Layout: ``analysis`` turns text into terms (the same for both back ends), ``documents`` says
-what of a dataset is indexed, ``backends`` store and match terms, ``engine`` does visibility,
-filters, facets, sorting and paging on top.
+Layout: ``analysis`` turns text into terms (the same for both back ends), ``thesaurus`` expands
+queries with French/English equivalents, ``documents`` says what of a dataset is indexed,
+``backends`` store and match terms, ``engine`` does visibility, filters, facets, sorting and
+paging on top, over attributes and facet values copied into the index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from django.db import transaction
 
+from . import bulk
 from .backends import get_backend
-from .documents import build_document
-from .engine import FACETS, SORTS, SearchResult
+from .backends.base import BATCH_SIZE
+from .documents import FACETS, build_document, document_from
+from .engine import ORDER_FIELDS, SORTS, SearchResult
 from .engine import search_datasets as _search_datasets
 
 __all__ = [
-    "FACETS", "SORTS", "SearchResult", "index_dataset", "rebuild_index", "reindex_organisation",
-    "remove_dataset", "search_datasets",
+    "FACETS", "ORDER_FIELDS", "SORTS", "SearchResult", "index_dataset", "index_datasets", "rebuild_index",
+    "reindex_organisation", "reindex_theme", "remove_dataset", "search_datasets",
 ]
 
 
@@ -30,14 +35,15 @@ def index_dataset(dataset) -> None:
     """(Re)index one dataset after a change to it, its tags, themes or resources.
 
     Drafts and private datasets are indexed too (searches filter them by who is asking);
-    a deleted dataset is removed.
+    a deleted dataset is removed. The dataset is read again from the database: callers may
+    hold a copy that an update through a queryset (``modified``) or another copy
+    (``publish_dataset``) left behind, and the index must hold what is stored.
     """
-    from ouvert.catalog.models import State
-
-    if dataset.state == State.DELETED:
+    current = _indexable().filter(pk=dataset.pk).first()
+    if current is None:
         remove_dataset(dataset.pk)
         return
-    get_backend().save(build_document(dataset))
+    get_backend().save(build_document(current))
 
 
 def remove_dataset(dataset_id) -> None:
@@ -46,53 +52,94 @@ def remove_dataset(dataset_id) -> None:
 
 
 def reindex_organisation(organisation) -> None:
-    """Reindex the datasets of an organisation whose title changed."""
+    """Reindex the datasets of an organisation whose name or title changed."""
+    index_datasets(_indexable().filter(organisation=organisation))
+
+
+def reindex_theme(theme) -> None:
+    """Reindex the datasets of a theme whose name changed (facets count theme names)."""
+    index_datasets(_indexable().filter(themes=theme))
+
+
+def index_datasets(datasets, progress: Callable[[int, int], None] | None = None, *, fresh: bool = False) -> int:
+    """Index the datasets of a queryset in batches of ``BATCH_SIZE`` (a few queries and
+    statements per batch, whatever the batch holds); returns how many were indexed.
+    ``progress(done, total)`` is called after each dataset; ``fresh`` says none is in the
+    index yet."""
     backend = get_backend()
-    for dataset in _indexable().filter(organisation=organisation).iterator(chunk_size=500):
-        backend.save(build_document(dataset))
+    ids = list(datasets.order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        documents = []
+        for source in bulk.sources(ids[start:start + BATCH_SIZE]):
+            documents.append(document_from(source))
+            done += 1
+            if progress is not None:
+                progress(done, len(ids))
+        backend.save_many(documents, fresh=fresh)
+    return done
 
 
 def rebuild_index(progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index from the catalog; returns the number of datasets indexed.
 
     Runs in one transaction, so searches see the old index until the new one is complete.
-    ``progress(done, total)`` is called after each dataset.
+    ``progress(done, total)`` is called after each dataset is analysed.
     """
-    backend = get_backend()
     with transaction.atomic():
-        backend.clear()
-        datasets = _indexable()
-        total = datasets.count()
-        done = 0
-        for dataset in datasets.iterator(chunk_size=500):
-            backend.save(build_document(dataset))
-            done += 1
-            if progress is not None:
-                progress(done, total)
-    return done
+        get_backend().clear()
+        return index_datasets(_indexable(), progress, fresh=True)
 
 
 def _indexable():
     from ouvert.catalog.models import Dataset, State
 
     return (Dataset.objects.exclude(state=State.DELETED).select_related("organisation")
-            .prefetch_related("tags", "resources").order_by("pk"))
+            .prefetch_related("tags", "themes", "resources").order_by("pk"))
 
 
 def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | None = None,
                     sort: str = "relevance", page: int = 1, page_size: int = 20,
-                    include_drafts: bool = False) -> SearchResult:
+                    include_drafts: bool = False, exclude: dict[str, list[str]] | None = None,
+                    ranges: dict[str, tuple[datetime | None, datetime | None]] | None = None,
+                    order: list[tuple[str, str]] | None = None, offset: int | None = None,
+                    limit: int | None = None, expand: bool | None = None) -> SearchResult:
     """Datasets matching ``query`` that ``actor`` may see, one page of them, with facet counts.
 
     ``query`` is free text in French or English: accents and case do not matter, words match
     other forms of themselves ("ecoles" finds "École"), every word must match, and the last one
     also matches as a prefix. Datasets whose titles or tags hold every word come first.
-    ``filters`` maps a facet name (see ``FACETS``) to the values to keep (organisation and theme
-    names, tag names, format codes, licence ids); values of one facet are OR-ed, facets AND-ed.
-    ``sort``: ``relevance`` (default; newest first without a query), ``name`` or ``modified``.
+
+    With ``expand`` (default: ``settings.OUVERT_SEARCH_SYNONYMS``), a run of two or more words
+    naming a subject of the Canadian Subject Thesaurus also matches the subject's other names,
+    French or English, preferred or not ("eau potable" finds "Drinking water"). Datasets whose
+    titles hold the words as typed still come before those whose titles hold an equivalent.
+
+    Filters (values of one key are OR-ed, keys AND-ed):
+
+    - ``filters`` keeps datasets having one of the values: a facet of ``FACETS`` (organisation
+      and theme names, tag names, format codes, licence ids), ``name`` or ``id``. Unknown keys
+      and empty values are ignored.
+    - ``exclude`` drops datasets having any of the values, with the same keys.
+    - ``ranges`` maps ``modified`` or ``created`` to ``(start, end)``, both inclusive, either
+      None for no bound; naive datetimes are taken as UTC.
+
+    Order: ``order`` is a list of ``(field, direction)`` with fields ``score`` (the title tier
+    then the text score; ignored without a query), ``name``, ``id``, ``modified``, ``created``
+    and ``title`` (in the reader's language, else the other), directions ``asc`` or ``desc``;
+    unknown entries are ignored, and ``id asc`` is always appended last, so paging is stable.
+    Without ``order``, ``sort`` chooses: ``relevance`` (default; score desc, modified desc, id
+    asc, hence newest first without a query), ``name`` (name asc) or ``modified`` (modified
+    desc, id asc).
+
+    Paging: ``page`` (from 1) and ``page_size`` (1 to 1000), or ``offset`` and ``limit``
+    (0 to 1000; 0 returns no datasets, only the total and facets) when either is given.
+
     Drafts appear only with ``include_drafts`` and only to those allowed to see them.
     ``facets`` maps each of ``FACETS`` to ``[(value, label, count)]`` over all matching
-    datasets, most frequent first; labels are titles in the current language.
+    datasets, most frequent first (then by value), at most 50; labels are titles in the current
+    language.
     """
     return _search_datasets(query, actor=actor, filters=filters, sort=sort, page=page,
-                            page_size=page_size, include_drafts=include_drafts)
+                            page_size=page_size, include_drafts=include_drafts, exclude=exclude,
+                            ranges=ranges, order=order, offset=offset, limit=limit, expand=expand)

@@ -35,11 +35,25 @@ _TOKEN = re.compile(r"[^\W_]+")
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’‘`]|['’‘`]s\b")
 
 
+class _Marks(dict):
+    """``str.translate`` table dropping combining marks, filled as characters are met (the
+    per-character Python loop this replaces was most of the cost of indexing)."""
+
+    def __missing__(self, code: int):
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_MARKS = _Marks()
+
+
 def fold(text: str) -> str:
     """Lowercase without accents: "Œuvre Québec" -> "oeuvre quebec"."""
+    if text.isascii():
+        return text.lower()
     text = text.casefold().translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKD", text).translate(_MARKS)
 
 
 def tokenize(text: str) -> list[str]:
@@ -64,6 +78,8 @@ def _stemmer(language: str):
 @lru_cache(maxsize=100_000)
 def stem(token: str, language: str) -> str:
     """The Snowball stem of a folded token in ``language`` ("fr" or "en")."""
+    if token.isdigit():  # no suffix rule applies to digits; numbers are many and each unique
+        return token
     return _stemmer(language).stemWord(token) or token
 
 

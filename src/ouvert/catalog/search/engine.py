@@ -1,35 +1,46 @@
 """The part of a search that is the same whatever the back end: who sees what, filters,
-facets, sorting and paging. The back end only says which datasets match the words and how well.
+facets, sorting and paging. The back end only says which documents match the words and how well.
+
+Everything runs over the index tables (``catalog_search_entry`` and ``catalog_search_facet``,
+see ``backends.base``), never the catalog's: one statement finds the matching documents once,
+then counts them, ranks one page of them and groups their facet values. Only the page's datasets
+and the facet labels are read from the catalog afterwards.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Count, QuerySet
-from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
-from ouvert.accounts.permissions import visible_datasets
-from ouvert.catalog.models import Dataset, Licence, Organisation, State, Theme
+from ouvert.accounts.permissions import dataset_visibility
+from ouvert.core.i18n import current_language
 
-from .analysis import parse_query
 from .backends import get_backend
+from .backends.base import ENTRIES
+from .backends.base import FACETS as FACET_TABLE
+from .documents import FACETS
+from .thesaurus import QueryClause, parse_clauses
 
 SORTS = ("relevance", "name", "modified")
-FACETS = ("organisation", "theme", "tag", "format", "licence")
-
-# What each facet counts, and whether a dataset can have several values of it.
-FACET_LOOKUPS = {
-    "organisation": ("organisation__name", False),
-    "theme": ("themes__name", True),
-    "tag": ("tags__name", True),
-    "format": ("resources__format", True),
-    "licence": ("licence_id", False),
+# Fields of ``order`` and the expression each sorts on; ``score`` is the tier then the score.
+ORDER_FIELDS = ("score", "name", "id", "modified", "created", "title")
+DIRECTIONS = ("asc", "desc")
+# The old ``sort`` values as ``order`` lists.
+SORT_ORDERS = {
+    "relevance": [("score", "desc"), ("modified", "desc"), ("id", "asc")],
+    "modified": [("modified", "desc"), ("id", "asc")],
+    "name": [("name", "asc")],
 }
+# Filters beyond the facets: on the dataset's name and id.
+FIELD_FILTERS = {"name": "name", "id": "dataset_id"}
+RANGES = ("modified", "created")
 FACET_LIMIT = 50
 MAX_PAGE_SIZE = 1000
-ORDERINGS = {"relevance": ("-modified", "pk"), "modified": ("-modified", "pk"), "name": ("name",)}
 
 
 @dataclass
@@ -39,29 +50,114 @@ class SearchResult:
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)  # facet -> [(value, label, count)]
 
 
-def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | None = None,
-                    sort: str = "relevance", page: int = 1, page_size: int = 20,
-                    include_drafts: bool = False) -> SearchResult:
-    states = [State.ACTIVE, State.DRAFT] if include_drafts else [State.ACTIVE]
-    candidates = _filtered(visible_datasets(actor).filter(state__in=states), filters)
-    words = parse_query(query)
-    match = get_backend().match(words) if words else None
-    matching = candidates
-    if match is not None:
-        sql, params = match
-        matching = candidates.filter(pk__in=RawSQL(f"SELECT m.dataset_id FROM ({sql}) m", params))
+class _Where:
+    """SQL conditions on the document ``d``, AND-ed, with their parameters in order."""
 
-    page = max(_int(page, 1), 1)
-    page_size = min(max(_int(page_size, 20), 1), MAX_PAGE_SIZE)
-    offset = (page - 1) * page_size
-    if match is not None and sort not in ("name", "modified"):
-        ids = _ranked_ids(candidates, match, offset, page_size)
-        found = Dataset.objects.select_related("organisation", "licence").in_bulk(ids)
-        datasets = [found[pk] for pk in ids if pk in found]
-    else:
-        ordering = ORDERINGS.get(sort, ORDERINGS["relevance"])
-        datasets = list(matching.select_related("organisation", "licence").order_by(*ordering)[offset:offset + page_size])
-    return SearchResult(datasets=datasets, total=matching.count(), facets=_facets(matching))
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.params: list = []
+
+    def add(self, sql: str, params=()) -> None:
+        self.parts.append(sql)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "1 = 1"
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _values(values) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    return [str(v) for v in values or () if v not in (None, "")]
+
+
+def _ids(values: list[str]) -> list:
+    backend = get_backend()
+    found = []
+    for value in values:
+        try:
+            found.append(backend.db_id(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return found
+
+
+def _visibility(where: _Where, actor, states: list[str]) -> None:
+    where.add(f"d.state IN ({_marks(states)})", states)
+    clauses = dataset_visibility(actor).clauses()
+    if clauses is None:
+        return
+    org_pk = get_backend().db_id  # organisation ids are UUIDs stored as dataset ids are
+    alternatives = []
+    for clause in clauses:
+        parts = []
+        for lookup, value in clause.items():
+            column, _, operator = lookup.partition("__")
+            if operator == "in":
+                values = [org_pk(v) for v in value] if column == "organisation_id" else list(value)
+                parts.append(f"d.{column} IN ({_marks(values)})")
+                where.params.extend(values)
+            elif value is None:
+                parts.append(f"d.{column} IS NULL")
+            else:
+                parts.append(f"d.{column} = %s")
+                where.params.append(value)
+        alternatives.append("(" + " AND ".join(parts) + ")")
+    where.parts.append("(" + " OR ".join(alternatives) + ")")
+
+
+def _filter(where: _Where, name: str, values, *, negate: bool) -> None:
+    values = _values(values)
+    if not values:
+        return
+    if name in FACETS:
+        condition = f"d.id {'NOT ' if negate else ''}IN (SELECT doc FROM {FACET_TABLE} WHERE facet = %s AND value IN ({_marks(values)}))"
+        where.add(condition, [name, *values])
+        return
+    column = FIELD_FILTERS.get(name)
+    if column is None:
+        return
+    if column == "dataset_id":
+        values = _ids(values)
+        if not values:
+            if not negate:
+                where.add("1 = 0")
+            return
+    where.add(f"d.{column} {'NOT ' if negate else ''}IN ({_marks(values)})", values)
+
+
+def _moment(value) -> object:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _order_sql(order, sort: str, has_query: bool) -> str:
+    if order is None:
+        order = SORT_ORDERS.get(sort, SORT_ORDERS["relevance"])
+    lang = current_language()
+    other = "en" if lang == "fr" else "fr"
+    columns = {
+        "name": ["name"], "id": ["dataset_id"], "modified": ["modified"], "created": ["created"],
+        "title": [f"CASE WHEN sort_title_{lang} <> '' THEN sort_title_{lang} ELSE sort_title_{other} END"],
+        "score": ["tier", "score"] if has_query else [],
+    }
+    terms: list[str] = []
+    seen = set()
+    for item in order:
+        name, direction = (item, "asc") if isinstance(item, str) else item
+        direction = str(direction).lower()
+        if name not in columns or direction not in DIRECTIONS or name in seen:
+            continue
+        seen.add(name)
+        terms += [f"{column} {direction.upper()}" for column in columns[name]]
+    if "id" not in seen:
+        terms.append("dataset_id ASC")  # stable paging whatever the order
+    return ", ".join(terms)
 
 
 def _int(value, default: int) -> int:
@@ -71,54 +167,92 @@ def _int(value, default: int) -> int:
         return default
 
 
-def _filtered(qs: QuerySet, filters: dict | None) -> QuerySet:
-    for facet, values in (filters or {}).items():
-        if facet not in FACET_LOOKUPS:
-            continue
-        if isinstance(values, str):
-            values = [values]
-        values = [str(v) for v in values or () if v not in (None, "")]
-        if not values:
-            continue
-        lookup, many = FACET_LOOKUPS[facet]
-        if many:
-            # A subquery rather than a join: a dataset with two matching tags stays one row,
-            # and the facet counts are not limited to the values filtered on.
-            qs = qs.filter(pk__in=Dataset.objects.filter(**{f"{lookup}__in": values}).values("pk"))
-        else:
-            qs = qs.filter(**{f"{lookup}__in": values})
-    return qs
+def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | None = None,
+                    sort: str = "relevance", page: int = 1, page_size: int = 20,
+                    include_drafts: bool = False, exclude: dict[str, list[str]] | None = None,
+                    ranges: dict[str, tuple[datetime | None, datetime | None]] | None = None,
+                    order: list[tuple[str, str]] | None = None, offset: int | None = None,
+                    limit: int | None = None, expand: bool | None = None) -> SearchResult:
+    from ouvert.catalog.models import Dataset, State
 
+    if expand is None:
+        expand = getattr(settings, "OUVERT_SEARCH_SYNONYMS", True)
+    if offset is None and limit is None:
+        page_size = min(max(_int(page_size, 20), 1), MAX_PAGE_SIZE)
+        offset, limit = (max(_int(page, 1), 1) - 1) * page_size, page_size
+    else:
+        offset = max(_int(offset, 0), 0)
+        limit = min(max(_int(limit, 20), 0), MAX_PAGE_SIZE)
 
-def _ranked_ids(candidates: QuerySet, match: tuple[str, list], offset: int, limit: int) -> list:
-    """One page of matching candidates' ids, best first: title tier, score, then recency."""
-    match_sql, match_params = match
-    candidates_sql, candidates_params = candidates.order_by().values("pk").query.sql_with_params()
-    qn = connection.ops.quote_name
-    meta = Dataset._meta
-    table, pk, modified = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("modified").column)
+    where = _Where()
+    _visibility(where, actor, [State.ACTIVE, State.DRAFT] if include_drafts else [State.ACTIVE])
+    for name, values in (filters or {}).items():
+        _filter(where, name, values, negate=False)
+    for name, values in (exclude or {}).items():
+        _filter(where, name, values, negate=True)
+    for name, bounds in (ranges or {}).items():
+        if name not in RANGES or not bounds:
+            continue
+        start, end = bounds
+        if start is not None:
+            where.add(f"d.{name} >= %s", [_moment(start)])
+        if end is not None:
+            where.add(f"d.{name} <= %s", [_moment(end)])
+
+    clauses = parse_clauses(query, expand=expand)
+    if clauses:
+        typed = [QueryClause((c.alternatives[0],)) for c in clauses]
+        # Titles holding the words as typed, then titles holding an equivalent, then documents
+        # holding the words as typed anywhere: an expansion never outranks what was typed.
+        tiers = [(typed, True), (clauses, True), (typed, False)] if any(c.expanded for c in clauses) else [(clauses, True)]
+        match_sql, match_params = get_backend().match(clauses, tiers)
+        source = f"({match_sql}) m JOIN {ENTRIES} d ON d.id = m.doc"
+        scores = "m.tier AS tier, m.score AS score"
+    else:
+        match_params = []
+        source = f"{ENTRIES} d"
+        scores = "0 AS tier, 0 AS score"
+    ordering = _order_sql(order, sort, bool(clauses))
+    # One statement: the matching documents once, then their number (part 0), the page
+    # (part 1, with its position) and the most frequent values of each facet (part 2).
     sql = (
-        f"SELECT m.dataset_id FROM ({match_sql}) m JOIN {table} d ON d.{pk} = m.dataset_id "
-        f"WHERE m.dataset_id IN ({candidates_sql}) "
-        f"ORDER BY m.tier DESC, m.score DESC, d.{modified} DESC, d.{pk} "
-        f"LIMIT %s OFFSET %s"
+        f"WITH hits AS MATERIALIZED (SELECT d.id, d.dataset_id, d.name, d.modified, d.created, "
+        f"d.sort_title_fr, d.sort_title_en, {scores} FROM {source} WHERE {where.sql()}) "
+        f"SELECT 0, NULL, NULL, count(*), 0 FROM hits "
+        f"UNION ALL SELECT 1, key, NULL, 0, pos FROM ("
+        f"  SELECT CAST(dataset_id AS text) AS key, row_number() OVER (ORDER BY {ordering}) AS pos FROM hits"
+        f") p WHERE pos > %s AND pos <= %s "
+        f"UNION ALL SELECT 2, facet, value, n, facet_rank FROM ("
+        f"  SELECT f.facet, f.value, count(*) AS n, "
+        f"  row_number() OVER (PARTITION BY f.facet ORDER BY count(*) DESC, f.value) AS facet_rank "
+        f"  FROM {FACET_TABLE} f JOIN hits h ON f.doc = h.id GROUP BY f.facet, f.value"
+        f") c WHERE facet_rank <= %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*match_params, *candidates_params, limit, offset])
-        return [meta.pk.to_python(row[0]) for row in cursor.fetchall()]
+        cursor.execute(sql, [*match_params, *where.params, offset, offset + limit, FACET_LIMIT])
+        rows = cursor.fetchall()
+
+    total = 0
+    page_keys: list[tuple[int, str]] = []
+    counts: dict[str, list[tuple[int, str, int]]] = {name: [] for name in FACETS}
+    for part, key, value, n, position in rows:
+        if part == 0:
+            total = n
+        elif part == 1:
+            page_keys.append((position, key))
+        elif key in counts:
+            counts[key].append((position, value, n))
+    pk = Dataset._meta.pk
+    ids = [pk.to_python(key) for _position, key in sorted(page_keys)]
+    found = Dataset.objects.select_related("organisation", "licence").in_bulk(ids)
+    datasets = [found[i] for i in ids if i in found]
+    return SearchResult(datasets=datasets, total=total, facets=_labelled(counts))
 
 
-def _facets(matching: QuerySet) -> dict[str, list[tuple[str, str, int]]]:
-    # ``matching`` holds no join on a multi-valued relation (``_filtered`` uses subqueries for
-    # those), so each count below joins afresh and sees every value of the datasets kept.
-    base = matching.order_by()
-    facets = {}
-    for facet, (lookup, _many) in FACET_LOOKUPS.items():
-        rows = (base.filter(**{f"{lookup}__gt": ""})
-                .values_list(lookup)
-                .annotate(n=Count("pk", distinct=True))
-                .order_by("-n", lookup)[:FACET_LIMIT])
-        facets[facet] = [(str(value), str(value), n) for value, n in rows]
+def _labelled(counts: dict[str, list[tuple[int, str, int]]]) -> dict[str, list[tuple[str, str, int]]]:
+    from ouvert.catalog.models import Licence, Organisation, Theme
+
+    facets = {name: [(value, value, n) for _rank, value, n in sorted(entries)] for name, entries in counts.items()}
     _label(facets["organisation"], Organisation, "name")
     _label(facets["theme"], Theme, "name")
     _label(facets["licence"], Licence, "pk")
@@ -127,6 +261,8 @@ def _facets(matching: QuerySet) -> dict[str, list[tuple[str, str, int]]]:
 
 def _label(entries: list, model, key: str) -> None:
     """Replace each value's label by the object's title in the reader's language."""
+    if not entries:
+        return
     objects = {str(getattr(obj, key)): obj for obj in model.objects.filter(**{f"{key}__in": [e[0] for e in entries]})}
     for i, (value, label, count) in enumerate(entries):
         obj = objects.get(value)

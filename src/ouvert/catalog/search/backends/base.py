@@ -1,16 +1,32 @@
 """The interface every search back end implements.
 
-A back end stores analysed documents and answers one question: which datasets match these
-query words, and how well. Visibility, filters, facets, sorting and paging are done once, above
-the back ends (``ouvert.catalog.search.engine``), so they cannot differ between them.
+A back end stores analysed documents and answers one question: which documents match these
+query clauses, and how well. Visibility, filters, facets, sorting and paging are done once,
+above the back ends (``ouvert.catalog.search.engine``), over columns and tables both back ends
+share, so they cannot differ between them.
+
+Shared layout: each back end keeps one ``catalog_search_document`` row per indexed dataset, with
+an integer ``id`` (the document) and its own representation of the terms; for that same ``id``,
+``catalog_search_entry`` holds ``dataset_id`` and the attributes of ``Document.attributes``, and
+``catalog_search_facet`` one ``(doc, facet, value)`` row per facet value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection
 
-from ..analysis import QueryWord
 from ..documents import Document
+from ..thesaurus import QueryClause
+
+DOCUMENTS = "catalog_search_document"
+ENTRIES = "catalog_search_entry"
+FACETS = "catalog_search_facet"
+ATTRIBUTES = ("state", "private", "organisation_id", "created_by_id", "licence_id", "name",
+              "sort_title_fr", "sort_title_en", "created", "modified")
+# Datasets per statement batch when writing many documents.
+BATCH_SIZE = 500
 
 
 class SearchBackend:
@@ -28,23 +44,73 @@ class SearchBackend:
 
         return Dataset._meta.pk.get_db_prep_value(dataset_id, self.connection)
 
+    def attribute_values(self, document: Document) -> list:
+        """``document.attributes`` in ``ATTRIBUTES`` order, as the database stores them."""
+        from ouvert.catalog.models import Organisation
+
+        ops = self.connection.ops
+        values = dict(document.attributes)
+        values["organisation_id"] = Organisation._meta.pk.get_db_prep_value(values.get("organisation_id"), self.connection)
+        for column in ("created", "modified"):
+            values[column] = ops.adapt_datetimefield_value(values.get(column))
+        return [values.get(column) for column in ATTRIBUTES]
+
     def save(self, document: Document) -> None:
         """Insert or replace the index entry of ``document.dataset_id``."""
+        self.save_many([document])
+
+    def save_many(self, documents: Iterable[Document], *, fresh: bool = False) -> None:
+        """Insert or replace many entries in a few statements; ``fresh`` says none of them is in
+        the index yet (after ``clear``), which spares looking for old facet rows."""
+        documents = list(documents)
+        for start in range(0, len(documents), BATCH_SIZE):
+            batch = documents[start:start + BATCH_SIZE]
+            with self.connection.cursor() as cursor:
+                self.write_documents(cursor, batch)
+                ids = [self.db_id(d.dataset_id) for d in batch]
+                marks = ", ".join(["%s"] * len(ids))
+                cursor.execute(f"SELECT dataset_id, id FROM {DOCUMENTS} WHERE dataset_id IN ({marks})", ids)
+                docs = {str(key): doc for key, doc in cursor.fetchall()}
+                if not fresh:
+                    marks = ", ".join(["%s"] * len(docs))
+                    cursor.execute(f"DELETE FROM {FACETS} WHERE doc IN ({marks})", list(docs.values()))
+                    cursor.execute(f"DELETE FROM {ENTRIES} WHERE id IN ({marks})", list(docs.values()))
+                cursor.executemany(
+                    f"INSERT INTO {ENTRIES} (id, dataset_id, {', '.join(ATTRIBUTES)}) "
+                    f"VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 2))})",
+                    [[docs[str(db_id)], db_id, *self.attribute_values(document)]
+                     for db_id, document in zip(ids, batch, strict=True)])
+                rows = [(docs[str(db_id)], facet, value)
+                        for db_id, document in zip(ids, batch, strict=True) for facet, value in document.facets]
+                if rows:
+                    cursor.executemany(f"INSERT INTO {FACETS} (doc, facet, value) VALUES (%s, %s, %s)", rows)
+
+    def write_documents(self, cursor, documents: list[Document]) -> None:
+        """Upsert the document rows (terms) of ``documents``, keeping their ids."""
         raise NotImplementedError
 
     def delete(self, dataset_id) -> None:
         """Remove a dataset's entry (no error if there is none)."""
-        raise NotImplementedError
+        with self.connection.cursor() as cursor:
+            for table in (FACETS, ENTRIES):
+                key = "doc" if table == FACETS else "id"
+                cursor.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM {DOCUMENTS} WHERE dataset_id = %s)",
+                               [self.db_id(dataset_id)])
+            cursor.execute(f"DELETE FROM {DOCUMENTS} WHERE dataset_id = %s", [self.db_id(dataset_id)])
 
     def clear(self) -> None:
         """Remove every entry."""
-        raise NotImplementedError
+        with self.connection.cursor() as cursor:
+            for table in (FACETS, ENTRIES, DOCUMENTS):
+                cursor.execute(f"DELETE FROM {table}")
 
-    def match(self, words: list[QueryWord]) -> tuple[str, list]:
-        """SQL and parameters selecting ``dataset_id, tier, score`` for datasets matching all
-        ``words`` (never empty).
+    def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
+        """SQL and parameters selecting ``doc, tier, score`` for the documents matching all
+        ``clauses`` (never empty).
 
-        ``tier`` is 1 when the heaviest field (titles and tags) holds every word, else 0;
-        ``score`` orders datasets within a tier, higher first.
+        ``tiers`` lists ``(clauses, title_only)`` tests, most important first: ``tier`` adds
+        2^(n-1) for the first one the document passes, 2^(n-2) for the second..., where
+        ``title_only`` tests look at the heaviest field (titles and tags) alone. ``score``
+        orders documents within a tier, higher first.
         """
         raise NotImplementedError

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from ..analysis import QueryWord
 from ..documents import FIELDS, Document
-from .base import SearchBackend
+from ..thesaurus import QueryClause
+from .base import DOCUMENTS, SearchBackend
 
-TABLE = "catalog_search_document"
+TABLE = DOCUMENTS
 FIELD_WEIGHTS = dict(zip(FIELDS, "ABC", strict=True))
 # ts_rank weights of D, C, B, A.
 RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
@@ -38,12 +39,17 @@ def tsvector_literal(document: Document) -> str:
     return " ".join(f"{_lexeme(term)}:{','.join(entries)}" for term, entries in positions.items())
 
 
-def tsquery_literal(words: list[QueryWord], weight: str = "") -> str:
+def _word(word: QueryWord, weight: str) -> str:
+    alternatives = [f"{_lexeme(term)}:{weight}" if weight else _lexeme(term) for term in word.terms]
+    if word.prefix:
+        alternatives.append(f"{_lexeme(word.prefix)}:*{weight}")
+    return "(" + " | ".join(alternatives) + ")"
+
+
+def tsquery_literal(clauses: list[QueryClause], weight: str = "") -> str:
     groups = []
-    for word in words:
-        alternatives = [f"{_lexeme(term)}:{weight}" if weight else _lexeme(term) for term in word.terms]
-        if word.prefix:
-            alternatives.append(f"{_lexeme(word.prefix)}:*{weight}")
+    for clause in clauses:
+        alternatives = ["(" + " & ".join(_word(w, weight) for w in words) + ")" for words in clause.alternatives]
         groups.append("(" + " | ".join(alternatives) + ")")
     return " & ".join(groups)
 
@@ -51,27 +57,19 @@ def tsquery_literal(words: list[QueryWord], weight: str = "") -> str:
 class PostgreSQLBackend(SearchBackend):
     vendor = "postgresql"
 
-    def save(self, document: Document) -> None:
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {TABLE} (dataset_id, document) VALUES (%s, %s::tsvector) "
-                f"ON CONFLICT (dataset_id) DO UPDATE SET document = excluded.document",
-                [self.db_id(document.dataset_id), tsvector_literal(document)],
-            )
+    def write_documents(self, cursor, documents: list[Document]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {TABLE} (dataset_id, document) VALUES (%s, %s::tsvector) "
+            f"ON CONFLICT (dataset_id) DO UPDATE SET document = excluded.document",
+            [[self.db_id(d.dataset_id), tsvector_literal(d)] for d in documents],
+        )
 
-    def delete(self, dataset_id) -> None:
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE dataset_id = %s", [self.db_id(dataset_id)])
-
-    def clear(self) -> None:
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
-
-    def match(self, words: list[QueryWord]) -> tuple[str, list]:
-        query = tsquery_literal(words)
+    def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
+        query = tsquery_literal(clauses)
+        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * (document @@ %s::tsquery)::int" for i in range(len(tiers)))
         sql = (
-            f"SELECT dataset_id, (document @@ %s::tsquery)::int AS tier, "
+            f"SELECT id AS doc, {tier} AS tier, "
             f"ts_rank('{RANK_WEIGHTS}', document, %s::tsquery) AS score "
             f"FROM {TABLE} WHERE document @@ %s::tsquery"
         )
-        return sql, [tsquery_literal(words, "A"), query, query]
+        return sql, [*(tsquery_literal(t, "A" if title else "") for t, title in tiers), query, query]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from ..analysis import QueryWord
 from ..documents import FIELDS, Document
-from .base import SearchBackend
+from ..thesaurus import QueryClause
+from .base import DOCUMENTS, SearchBackend
 
-DOCUMENTS = "catalog_search_document"
 FTS = "catalog_search_fts"
 # bm25 weights of FIELDS.
 WEIGHTS = (10.0, 2.0, 1.0)
+COLUMNS = ("dataset_id", *FIELDS)
 
 
 def _phrase(term: str) -> str:
@@ -22,46 +23,40 @@ def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _expression(words: list[QueryWord]) -> str:
+def _word(word: QueryWord) -> str:
+    alternatives = [_phrase(term) for term in word.terms]
+    if word.prefix:
+        alternatives.append(_phrase(word.prefix) + "*")
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def _expression(clauses: list[QueryClause]) -> str:
     groups = []
-    for word in words:
-        alternatives = [_phrase(term) for term in word.terms]
-        if word.prefix:
-            alternatives.append(_phrase(word.prefix) + "*")
-        groups.append("(" + " OR ".join(alternatives) + ")")
+    for clause in clauses:
+        alternatives = ["(" + " AND ".join(_word(w) for w in words) + ")" for words in clause.alternatives]
+        groups.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
     return " AND ".join(groups)
 
 
 class SQLiteBackend(SearchBackend):
     vendor = "sqlite"
 
-    def save(self, document: Document) -> None:
-        values = [" ".join(terms) for terms in document.fields().values()]
-        with self.connection.cursor() as cursor:
-            # An upsert keeps the row id, so the update trigger replaces the FTS entry in place.
-            cursor.execute(
-                f"INSERT INTO {DOCUMENTS} (dataset_id, {', '.join(FIELDS)}) VALUES (%s, %s, %s, %s) "
-                f"ON CONFLICT (dataset_id) DO UPDATE SET "
-                + ", ".join(f"{field} = excluded.{field}" for field in FIELDS),
-                [self.db_id(document.dataset_id), *values],
-            )
-
-    def delete(self, dataset_id) -> None:
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {DOCUMENTS} WHERE dataset_id = %s", [self.db_id(dataset_id)])
-
-    def clear(self) -> None:
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {DOCUMENTS}")
-
-    def match(self, words: list[QueryWord]) -> tuple[str, list]:
-        expression = _expression(words)
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        sql = (
-            f"SELECT d.dataset_id AS dataset_id, "
-            f"{FTS}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) AS tier, "
-            f"-bm25({FTS}, {weights}) AS score "
-            f"FROM {FTS} JOIN {DOCUMENTS} d ON d.id = {FTS}.rowid "
-            f"WHERE {FTS} MATCH %s"
+    def write_documents(self, cursor, documents: list[Document]) -> None:
+        # An upsert keeps the row id, so the update trigger replaces the FTS entry in place.
+        cursor.executemany(
+            f"INSERT INTO {DOCUMENTS} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+            f"ON CONFLICT (dataset_id) DO UPDATE SET "
+            + ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:]),
+            [[self.db_id(d.dataset_id), *(" ".join(terms) for terms in d.fields().values())] for d in documents],
         )
-        return sql, ["{title} : (" + expression + ")", expression]
+
+    def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * ({FTS}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s))"
+                          for i in range(len(tiers)))
+        sql = (
+            f"SELECT {FTS}.rowid AS doc, {tier} AS tier, -bm25({FTS}, {weights}) AS score "
+            f"FROM {FTS} WHERE {FTS} MATCH %s"
+        )
+        tier_params = ["{title} : (" + _expression(t) + ")" if title else _expression(t) for t, title in tiers]
+        return sql, [*tier_params, _expression(clauses)]

@@ -1,0 +1,51 @@
+"""Reading datasets for indexing in bulk: plain rows in a handful of queries per batch.
+
+Instantiating models and prefetching their relations cost more than analysing the text; these
+rows carry exactly what ``documents.document_from`` reads, in the same orders as the models'
+(tags and themes by name, resources by position then creation), so a bulk rebuild writes the
+same index as indexing datasets one by one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+from .documents import Source
+
+DATASET_FIELDS = ("id", "name", "title_fr", "title_en", "description_fr", "description_en", "spatial", "state",
+                  "private", "organisation_id", "created_by_id", "licence_id", "created", "modified")
+RESOURCE_FIELDS = ("title_fr", "title_en", "description_fr", "description_en", "format", "filename")
+
+
+def sources(dataset_ids: list) -> Iterator[Source]:
+    """``Source`` of each dataset of ``dataset_ids`` still in the catalog, in that order."""
+    from ouvert.catalog.models import Dataset, Organisation, Resource
+
+    rows = {row["id"]: row for row in Dataset.objects.filter(pk__in=dataset_ids).values(*DATASET_FIELDS)}
+    organisations = {
+        org["id"]: SimpleNamespace(**org)
+        for org in Organisation.objects.filter(pk__in={row["organisation_id"] for row in rows.values()})
+        .values("id", "name", "title_fr", "title_en")
+    }
+    tags = defaultdict(list)
+    for dataset_id, name, language in (Dataset.tags.through.objects.filter(dataset_id__in=dataset_ids)
+                                       .order_by("tag__name", "tag__language")
+                                       .values_list("dataset_id", "tag__name", "tag__language")):
+        tags[dataset_id].append((name, language))
+    themes = defaultdict(list)
+    for dataset_id, name in (Dataset.themes.through.objects.filter(dataset_id__in=dataset_ids)
+                             .order_by("theme__name").values_list("dataset_id", "theme__name")):
+        themes[dataset_id].append(name)
+    resources = defaultdict(list)
+    for row in (Resource.objects.filter(dataset_id__in=dataset_ids).order_by("position", "created")
+                .values("dataset_id", *RESOURCE_FIELDS)):
+        resources[row.pop("dataset_id")].append(SimpleNamespace(**row))
+    for dataset_id in dataset_ids:
+        row = rows.get(dataset_id)
+        if row is None:
+            continue
+        dataset = SimpleNamespace(pk=row["id"], **row)
+        yield Source(dataset=dataset, organisation=organisations[row["organisation_id"]], tags=tags[dataset_id],
+                     themes=themes[dataset_id], resources=resources[dataset_id])

@@ -1,0 +1,181 @@
+"""Catalog search: the interface used by the CKAN API (exclusions, ranges, orders, offsets),
+thesaurus expansion, visibility read from ``ouvert.accounts.permissions`` and bulk indexing.
+Runs on SQLite and PostgreSQL like ``test_search``."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from ouvert.accounts.permissions import visible_datasets
+from ouvert.catalog import search, services
+from ouvert.catalog.models import Dataset
+from ouvert.catalog.search.thesaurus import parse_clauses
+from ouvert.core.testing import make_dataset, make_organisation, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def names(query="", actor=None, **kwargs):
+    return [d.name for d in search.search_datasets(query, actor=actor, **kwargs).datasets]
+
+
+def plain(org=None, name=None, **data):
+    data.setdefault("title_fr", "Registre")
+    data.setdefault("title_en", "Register")
+    return make_dataset(org, name, **data)
+
+
+# --- thesaurus expansion ---------------------------------------------------------------------
+
+def test_french_phrase_finds_english_title_and_the_reverse():
+    plain(name="water", title_fr="", title_en="Drinking water")
+    plain(name="eau", title_fr="Eau potable", title_en="")
+    plain(name="other", title_fr="Eaux usées", title_en="Waste water")
+    assert sorted(names("eau potable")) == ["eau", "water"]
+    assert sorted(names("drinking water")) == ["eau", "water"]
+    assert sorted(names("potable water")) == ["eau", "water"]  # a non-preferred name
+    assert names("eau potable", expand=False) == ["eau"]
+    assert names("drinking water", expand=False) == ["water"]
+
+
+def test_the_setting_switches_expansion(settings):
+    plain(name="water", title_fr="", title_en="Drinking water")
+    settings.OUVERT_SEARCH_SYNONYMS = False
+    assert names("eau potable") == []
+    assert names("eau potable", expand=True) == ["water"]
+    settings.OUVERT_SEARCH_SYNONYMS = True
+    assert names("eau potable") == ["water"]
+
+
+def test_typed_words_rank_above_equivalents_and_titles_above_descriptions():
+    plain(name="synonym-in-title", title_fr="", title_en="Drinking water")
+    plain(name="exact-in-description", description_fr="Analyses de l'eau potable du réseau.")
+    plain(name="exact-in-title", title_fr="Eau potable", title_en="")
+    plain(name="synonym-in-description", description_en="Drinking water quality.")
+    assert names("eau potable") == ["exact-in-title", "synonym-in-title", "exact-in-description", "synonym-in-description"]
+
+
+def test_only_phrases_expand_and_the_rest_of_the_query_still_applies():
+    assert len(parse_clauses("eau potable analyses")) == 2
+    assert parse_clauses("eau potable")[0].expanded
+    assert not any(c.expanded for c in parse_clauses("arbres"))
+    plain(name="tested", title_en="Drinking water tests")
+    plain(name="untested", title_en="Drinking water")
+    assert names("eau potable tests") == ["tested"]
+
+
+# --- interface additions -------------------------------------------------------------------
+
+@pytest.fixture
+def three():
+    org = make_organisation("org-a")
+    other = make_organisation("org-b")
+    a = plain(org, "alpha", title_fr="Zèbre", title_en="Zebra", tags=["x"], resources=[("a.csv", b"a\n1\n")])
+    b = plain(org, "bravo", title_fr="Âne", title_en="Donkey", tags=["y"])
+    c = plain(other, "charlie", title_fr="Merle", title_en="Blackbird", tags=["x", "y"])
+    return {"alpha": a, "bravo": b, "charlie": c}
+
+
+def test_exclude_name_and_id_filters(three):
+    assert sorted(names(exclude={"tag": ["x"]})) == ["bravo"]
+    assert sorted(names(exclude={"organisation": ["org-a"]})) == ["charlie"]
+    assert sorted(names(filters={"tag": ["y"]}, exclude={"organisation": ["org-b"]})) == ["bravo"]
+    assert sorted(names(exclude={"format": ["CSV"]})) == ["bravo", "charlie"]
+    assert names(filters={"name": ["bravo"]}) == ["bravo"]
+    assert names(filters={"id": [str(three["charlie"].pk)]}) == ["charlie"]
+    assert names(filters={"id": ["not-a-uuid"]}) == []
+    assert sorted(names(exclude={"id": [str(three["charlie"].pk)], "name": ["alpha"]})) == ["bravo"]
+
+
+def test_ranges_are_inclusive(three):
+    now = timezone.now()
+    Dataset.objects.filter(pk=three["alpha"].pk).update(modified=now - timedelta(days=10), created=now - timedelta(days=30))
+    Dataset.objects.filter(pk=three["bravo"].pk).update(modified=now - timedelta(days=5), created=now - timedelta(days=20))
+    search.rebuild_index()
+    alpha = Dataset.objects.get(pk=three["alpha"].pk)
+    assert names(ranges={"modified": (alpha.modified, alpha.modified)}) == ["alpha"]
+    assert sorted(names(ranges={"modified": (None, now - timedelta(days=4))})) == ["alpha", "bravo"]
+    assert names(ranges={"modified": (now - timedelta(days=4), None)}) == ["charlie"]
+    assert sorted(names(ranges={"created": (now - timedelta(days=25), None)})) == ["bravo", "charlie"]
+
+
+def test_orders_offsets_and_limits(three):
+    assert names(order=[("name", "desc")]) == ["charlie", "bravo", "alpha"]
+    with_ids = sorted(three.values(), key=lambda d: str(d.pk))
+    assert names(order=[("id", "asc")]) == [d.name for d in with_ids]
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert names(order=[("title", "asc")]) == ["charlie", "bravo", "alpha"]
+    with translation.override("fr"):
+        assert names(order=[("title", "asc")]) == ["bravo", "charlie", "alpha"]  # Âne, Merle, Zèbre
+    assert names(order=[("created", "asc")]) == ["alpha", "bravo", "charlie"]
+    assert names(order=[("bogus", "up"), ("name", "asc")]) == ["alpha", "bravo", "charlie"]
+    pages = [names(order=[("id", "asc")], offset=o, limit=1) for o in range(4)]
+    assert pages == [[d.name] for d in with_ids] + [[]]
+    result = search.search_datasets("", actor=None, limit=0)
+    assert result.datasets == [] and result.total == 3 and result.facets["tag"][0] == ("x", "x", 2)
+    assert len(names(limit=5000)) == 3
+
+
+# --- visibility comes from the permission rule ------------------------------------------------
+
+def test_search_and_visible_datasets_agree_on_every_actor():
+    admin, editor, member, author, outsider, other_admin = (make_user() for _ in range(6))
+    org = make_organisation(admin=admin, editors=[editor, author], members=[member])
+    other = make_organisation(admin=other_admin, members=[editor])
+    for owner in (org, other):
+        plain(owner, f"{owner.name}-public")
+        plain(owner, f"{owner.name}-private", private=True)
+        plain(owner, f"{owner.name}-draft-author", actor=author if owner is org else other_admin, state="draft")
+        plain(owner, f"{owner.name}-draft-admin", actor=admin if owner is org else other_admin, state="draft")
+        plain(owner, f"{owner.name}-private-draft", private=True, state="draft")
+    services.delete_dataset(plain(org, "deleted"), actor=admin)
+    actors = [None, admin, editor, member, author, outsider, other_admin, make_user(sysadmin=True)]
+    for actor in actors:
+        expected = set(visible_datasets(actor).filter(state__in=["active", "draft"]).values_list("name", flat=True))
+        assert set(names(actor=actor, include_drafts=True, limit=100)) == expected, actor
+        active = set(visible_datasets(actor).filter(state="active").values_list("name", flat=True))
+        assert set(names(actor=actor, limit=100)) == active, actor
+
+
+# --- bulk and incremental indexing write the same index -------------------------------------
+
+def _index_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT e.dataset_id, e.state, e.private, e.organisation_id, e.created_by_id, e.licence_id, "
+                       "e.name, e.sort_title_fr, e.sort_title_en, e.created, e.modified FROM catalog_search_entry e")
+        entries = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
+        cursor.execute("SELECT e.dataset_id, f.facet, f.value FROM catalog_search_facet f "
+                       "JOIN catalog_search_entry e ON e.id = f.doc")
+        facets = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
+        column = "document::text" if connection.vendor == "postgresql" else "title || '|' || body || '|' || extra"
+        cursor.execute(f"SELECT dataset_id, {column} FROM catalog_search_document")
+        documents = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
+    return entries, facets, documents
+
+
+def test_bulk_rebuild_equals_incremental_indexing():
+    root = make_user(sysadmin=True)
+    services.create_theme(actor=root, data={"name": "eau", "title_fr": "Eau", "title_en": "Water"})
+    org = make_organisation("org", title_fr="Ministère", title_en="Ministry")
+    first = plain(org, "first", title_fr="Qualité de l'Eau", tags_fr=["eau", "qualité"], tags_en=["water"],
+                  themes=["eau"], licence="CC-BY-4.0", resources=[("b.csv", b"a\n1\n"), ("a.json", b"[]")])
+    plain(org, "second", state="draft", private=True, description_en="Notes", spatial="Québec")
+    services.update_dataset(first, actor=root, data={"description_fr": "Mise à jour"})
+    incremental = _index_rows()
+    assert search.rebuild_index() == 2
+    assert _index_rows() == incremental
+
+
+def test_theme_renames_reach_the_facets():
+    root = make_user(sysadmin=True)
+    theme = services.create_theme(actor=root, data={"name": "old", "title_fr": "Vieux", "title_en": "Old"})
+    plain(name="member", themes=["old"])
+    theme.name = "new"
+    theme.save()
+    search.reindex_theme(theme)
+    assert names(filters={"theme": ["new"]}) == ["member"]
+    assert search.search_datasets("", actor=None).facets["theme"] == [("new", "Vieux", 1)]
