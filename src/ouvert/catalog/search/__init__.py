@@ -13,7 +13,9 @@ paging on top, over attributes and facet values copied into the index.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import transaction
@@ -26,7 +28,7 @@ from .engine import ORDER_FIELDS, SORTS, SearchResult
 from .engine import search_datasets as _search_datasets
 
 __all__ = [
-    "FACETS", "ORDER_FIELDS", "SORTS", "SearchResult", "index_dataset", "index_datasets", "rebuild_index",
+    "FACETS", "ORDER_FIELDS", "SORTS", "SearchResult", "deferred", "index_dataset", "index_datasets", "rebuild_index",
     "reindex_organisation", "reindex_theme", "remove_dataset", "search_datasets",
 ]
 
@@ -39,6 +41,10 @@ def index_dataset(dataset) -> None:
     hold a copy that an update through a queryset (``modified``) or another copy
     (``publish_dataset``) left behind, and the index must hold what is stored.
     """
+    pending = _pending.get()
+    if pending is not None:
+        pending.ids.add(dataset.pk)
+        return
     current = _indexable().filter(pk=dataset.pk).first()
     if current is None:
         remove_dataset(dataset.pk)
@@ -48,7 +54,59 @@ def index_dataset(dataset) -> None:
 
 def remove_dataset(dataset_id) -> None:
     """Drop one dataset from the index."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.ids.add(dataset_id)
+        return
     get_backend().delete(dataset_id)
+
+
+class _Pending:
+    """Datasets whose index entry is out of date inside a ``deferred()`` block."""
+
+    def __init__(self) -> None:
+        self.ids: set = set()
+
+    def flush(self) -> None:
+        """Bring the entries of the collected datasets up to date now, in bulk."""
+        ids, self.ids = self.ids, set()
+        if not ids:
+            return
+        token = _pending.set(None)
+        try:
+            with transaction.atomic():
+                current = _indexable().filter(pk__in=ids)
+                present = set(current.values_list("pk", flat=True))
+                for gone in ids - present:
+                    remove_dataset(gone)
+                index_datasets(current)
+        finally:
+            _pending.reset(token)
+
+
+_pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("ouvert_search_pending", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[_Pending]:
+    """Collect the index updates made inside the block and apply them in bulk at its end.
+
+    For bulk writers (importers, harvesters): a dataset changed many times in the block (each
+    resource added re-indexes it) is indexed once, from what is stored when the block ends,
+    so rolled-back or deleted datasets come out right too. Searches inside the block may not
+    see its changes yet; ``flush()`` on the yielded object applies what is pending so far.
+    Nested blocks leave the work to the outermost one.
+    """
+    if _pending.get() is not None:
+        yield _pending.get()
+        return
+    pending = _Pending()
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+        pending.flush()
 
 
 def reindex_organisation(organisation) -> None:

@@ -179,3 +179,20 @@ def test_theme_renames_reach_the_facets():
     search.reindex_theme(theme)
     assert names(filters={"theme": ["new"]}) == ["member"]
     assert search.search_datasets("", actor=None).facets["theme"] == [("new", "Vieux", 1)]
+
+
+@pytest.mark.django_db
+def test_deferred_indexing_applies_in_bulk_what_is_stored_at_the_end():
+    root = make_user(sysadmin=True)
+    org = make_organisation()
+    with search.deferred() as pending:
+        kept = make_dataset(org, "kept-dataset", title_en="Snow removal routes")
+        gone = make_dataset(org, "gone-dataset", title_en="Snow plough positions")
+        services.add_resource(kept, actor=root, data={"url": "https://example.org/a.csv", "title_en": "Sidewalks"})
+        assert search.search_datasets("snow", actor=None).total == 0  # nothing applied yet
+        services.delete_dataset(gone, actor=root)
+        pending.flush()
+        assert [d.name for d in search.search_datasets("snow", actor=None).datasets] == ["kept-dataset"]
+        services.update_dataset(kept, actor=root, data={"title_en": "Snow clearing routes"})
+    assert [d.name for d in search.search_datasets("clearing", actor=None).datasets] == ["kept-dataset"]
+    assert search.search_datasets("sidewalks", actor=None).total == 1
