@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,4 +7,5 @@ app_name = "api"
 urlpatterns = [
     path("api/3/action/<str:name>", views.action_view, name="action"),
     path("api/action/<str:name>", views.action_view, name="action_unversioned"),
+    path("", include("ouvert.api.v1.urls")),
 ]
