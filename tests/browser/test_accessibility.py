@@ -5,7 +5,9 @@
 - the skip link is the first thing the keyboard reaches, and it moves focus to ``main``.
 
 The pages: home, search (with results and filters), a dataset (and one whose text exists in
-French only, read on the English site), an organisation, sign-in, and the dataset edit page.
+French only, read on the English site), an organisation, sign-in, and the dataset edit page;
+a resource with a datastore table (sorted and filtered, then as its editor), and the data
+dictionary's edit page. The chart builder is also used from the keyboard.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ def _build_catalogue() -> dict:
         make_dataset(organisation, f"qualite-air-{n}", actor=editor,
                      title_fr=f"Qualité de l’air, station {n}", title_en=f"Air quality, station {n}",
                      description_fr="Mesures horaires.", description_en="Hourly readings.", themes=["environnement"])
+    trees = add_resource(dataset, actor=editor, data={
+        "title_fr": "Inventaire détaillé (CSV)", "title_en": "Detailed inventory (CSV)",
+    }, upload=SimpleUploadedFile("inventaire.csv", _inventory_csv()))
     pages = {
         "home": "/",
         "search": "/datasets/?q=arbres&theme=environnement",
@@ -76,8 +81,27 @@ def _build_catalogue() -> dict:
         "organisation": "/organisations/ville-de-montreal/",
         "sign-in": "/accounts/login/",
         "dataset edit": "/datasets/arbres-publics/edit/",
+        # Signed in from here on: the editor's forms are on the page.
+        "resource with a data table (editor)": f"/datasets/arbres-publics/resources/{trees.pk}/",
+        "data dictionary edit": f"/datasets/arbres-publics/resources/{trees.pk}/data/dictionary/",
     }
+    pages_anonymous_first = {"resource with a data table": pages["resource with a data table (editor)"]
+                             + "?sort=-diametre&fc=essence&fo=contains&fv=erable"}
+    pages = {**{k: v for k, v in pages.items() if k in ("home", "search")}, **pages_anonymous_first,
+             **{k: v for k, v in pages.items() if k not in ("home", "search")}}
     return {"pages": pages, "editor": editor}
+
+
+def _inventory_csv() -> bytes:
+    """A semicolon-separated Windows-1252 file with French decimals, an empty cell and enough
+    rows for two pages of the datastore preview."""
+    species = ["Érable argenté", "Frêne rouge", "Chêne à gros fruits", "Tilleul d’Amérique", "Orme de Sibérie"]
+    lines = ["essence;diametre;hauteur;plante_le;arrondissement"]
+    for n in range(30):
+        height = "" if n == 4 else f"{8 + n % 7},{n % 10}"
+        lines.append(f"{species[n % 5]};{20 + n};{height};{2000 + n % 20}-0{1 + n % 9}-1{n % 10};"
+                     f"{'Rosemont–La Petite-Patrie' if n % 2 else 'Ville-Marie'}")
+    return ("\r\n".join(lines) + "\r\n").encode("windows-1252")
 
 
 def _visit_all(page, live_server, language: str, check) -> dict[str, object]:
@@ -169,3 +193,163 @@ def test_text_shown_in_the_other_language_is_marked_with_lang(page, live_server)
     card = main.locator(".card", has_text="Collectes des résidus alimentaires")
     assert card.locator(".card-title a").get_attribute("lang") == "fr"
     assert card.locator("p[lang]").get_attribute("lang") == "fr"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_chart_builder_from_the_keyboard(page, live_server, language):
+    """Choose the columns, then draw with Enter on the focused button: the vendored library
+    loads, the chart has a text alternative (its data as a table, opened from the keyboard),
+    the status says how many values were drawn, and axe finds nothing."""
+    catalogue = _build_catalogue()
+    path = catalogue["pages"]["resource with a data table (editor)"]
+    page.goto(f"/{language}{path}")
+    form = page.locator("[data-chart-form]")
+    assert form.is_visible()
+    assert page.locator("#datastore-chart .no-js-only").is_hidden()
+    page.locator("#chart-x").focus()
+    page.keyboard.press("Home")  # x: the first column (essence)
+    page.locator("#chart-aggregate").select_option("avg")
+    page.locator("#chart-y").select_option("diametre")
+    form.get_by_role("button").focus()
+    page.keyboard.press("Enter")
+    status = page.locator("[data-chart-status]")
+    page.wait_for_function("() => document.querySelector('[data-chart-figure]') && "
+                           "!document.querySelector('[data-chart-figure]').hidden")
+    assert page.evaluate("typeof window.Chart") == "function"
+    assert "5" in status.inner_text()
+    assert page.locator("[data-chart-canvas]").get_attribute("aria-label")
+    rows = page.locator("[data-chart-table] tbody tr")
+    assert rows.count() == 5
+    page.locator(".chart-data summary").focus()
+    page.keyboard.press("Enter")
+    assert rows.first.is_visible()
+    found = axe_violations(page)
+    assert not found, describe(found)
+
+
+@pytest.mark.browser
+def test_preview_sorts_and_filters_in_place_from_the_keyboard(page, live_server):
+    """With JavaScript the preview is updated in place: focus stays on the sort link used (or
+    moves to the row count after a filter), the address follows, and nothing reloads."""
+    catalogue = _build_catalogue()
+    path = catalogue["pages"]["resource with a data table (editor)"]
+    page.goto(f"/en{path}")
+    page.evaluate("window.notReloaded = true")
+    page.locator('[data-sort-column="diametre"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector('th[aria-sort="ascending"] [data-sort-column="diametre"]')
+    assert page.evaluate("document.activeElement.getAttribute('data-sort-column')") == "diametre"
+    assert "sort=diametre" in page.url
+    page.keyboard.press("Enter")
+    page.wait_for_selector('th[aria-sort="descending"] [data-sort-column="diametre"]')
+    assert "49" in page.locator(".data-table tbody tr").first.inner_text()
+    page.locator("#filter-column").select_option("essence")
+    page.locator("#filter-value").fill("erable")
+    page.locator("#filter-value").press("Enter")
+    page.wait_for_selector(".filter-chip")
+    assert page.locator(".data-table tbody tr").count() == 6  # « Érable », accents aside
+    assert page.evaluate("document.activeElement.hasAttribute('data-preview-count')")
+    assert page.evaluate("window.notReloaded") is True
+
+
+@pytest.mark.browser
+def test_load_progress_is_polled_and_the_page_reloads_when_it_ends(page, live_server):
+    """A load under way: the <progress> follows the status endpoint every 2 s, the live region
+    speaks the percentage, and the page reloads when the load ends (here, with an error)."""
+    from ouvert.catalog.models import Resource
+    from ouvert.datastore.models import TableVersion
+
+    catalogue = _build_catalogue()
+    path = catalogue["pages"]["resource with a data table (editor)"]
+    resource = Resource.objects.get(filename="inventaire.csv")
+    version = TableVersion.objects.create(resource=resource, number=99, status="running",
+                                          progress={"rows": 100, "percent": 10})
+    page.goto(f"/en{path}")
+    page.evaluate("window.notReloaded = true")
+    assert page.locator("progress.datastore-progress").get_attribute("value") == "10"
+    assert page.locator("#datastore-status [role=status]").count() == 1
+    TableVersion.objects.filter(pk=version.pk).update(progress={"rows": 5000, "percent": 55.5})
+    page.wait_for_function("document.querySelector('progress.datastore-progress').value == 55", timeout=6000)
+    assert "5,000 rows" in page.locator("[data-status-detail]").inner_text()
+    assert "55" in page.locator("#datastore-status [role=status]").inner_text()
+    TableVersion.objects.filter(pk=version.pk).update(status="failed", error="The file ends inside a quoted value.")
+    page.wait_for_function("window.notReloaded === undefined", timeout=6000)
+    assert "The file ends inside a quoted value." in page.locator("#datastore-status").inner_text()
+    assert page.locator(".data-table tbody tr").count() == 20  # the previous version, still served
+
+
+def _build_participation() -> dict:
+    """A challenge with ideas, threaded comments, a held idea and a consultation; returns the
+    pages to check and the moderator who opens the moderation dashboard."""
+    from ouvert.core.testing import make_dataset, make_organisation, make_user
+    from ouvert.participation import services
+    from ouvert.participation.tests.factories import make_challenge, make_comment, make_idea
+
+    moderator = make_user("moderatrice")
+    organisation = make_organisation("ville-de-laval", editors=[moderator], title_fr="Ville de Laval", title_en="City of Laval")
+    dataset = make_dataset(organisation, "pistes-cyclables", title_fr="Pistes cyclables", title_en="Bike paths")
+    challenge = make_challenge(organisation, name="velo-hiver", datasets=[dataset], title_fr="Le vélo en hiver",
+                               title_en="", problem_fr="Comment garder les **pistes** ouvertes l’hiver ?", problem_en="")
+    idea = make_idea(challenge, title="Déneiger les pistes en premier",
+                     body="Déneiger les **pistes cyclables** principales avant les rues résidentielles.")
+    first = make_comment(idea, stance="for")
+    reply = make_comment(idea, parent=first, stance="against", body="Je ne suis pas d’accord, les rues passent avant.")
+    make_comment(idea, parent=reply, body="Les deux peuvent se faire en même temps, avec plus d’équipes.")
+    make_idea(challenge, title="Écrivez-moi", body="Écrivez-moi à jean.roy@exemple.ca pour en discuter.")
+    consultation = services.create_consultation(challenge, actor=moderator, data={
+        "title_fr": "Vos trajets", "title_en": "Your trips", "questions": [
+            {"kind": "single", "prompt_fr": "Roulez-vous l’hiver ?", "prompt_en": "Do you ride in winter?",
+             "choices": [{"label_fr": "Oui", "label_en": "Yes"}, {"label_fr": "Non", "label_en": "No"}]},
+            {"kind": "ranking", "prompt_fr": "Priorités", "prompt_en": "Priorities",
+             "choices": [{"label_fr": "Déneigement", "label_en": "Snow removal"},
+                         {"label_fr": "Éclairage", "label_en": "Lighting"}]},
+        ]})
+    services.set_consultation_status(consultation, actor=moderator, status="open")
+    base = f"/challenges/{challenge.name}/"
+    return {"moderator": moderator, "pages": {
+        "challenge": base,
+        "idea": f"{base}ideas/{idea.pk}/",
+        "participation rules": "/participation-rules/",
+        "consultation results": f"{base}consultations/{consultation.pk}/results/",
+        "consultation (signed in)": f"{base}consultations/{consultation.pk}/",
+        "idea (signed in)": f"{base}ideas/{idea.pk}/",
+        "moderation dashboard": "/moderation/",
+        "moderation log": "/moderation/log/",
+    }}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_participation_pages_have_no_wcag_violations(page, live_server, language):
+    built = _build_participation()
+    problems = {}
+    for name, path in built["pages"].items():
+        if name == "consultation (signed in)":
+            force_sign_in(page, built["moderator"], live_server)
+        response = page.goto(f"/{language}{path}")
+        assert response.status == 200, f"{name} ({language}{path}): HTTP {response.status}"
+        if name == "idea (signed in)":
+            for summary in page.locator("details > summary").all():
+                summary.click()
+        found = axe_violations(page)
+        if found:
+            problems[f"{name} /{language}{path}"] = describe(found)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"{name}: scrolls sideways"
+    assert not problems, "\n".join(f"{name}:\n{found}" for name, found in problems.items())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_participation_pages_fit_a_360px_screen(mobile_page, live_server, language):
+    built = _build_participation()
+    too_wide = {}
+    for name, path in built["pages"].items():
+        if name == "consultation (signed in)":
+            force_sign_in(mobile_page, built["moderator"], live_server)
+        assert mobile_page.goto(f"/{language}{path}").status == 200, name
+        width = mobile_page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            too_wide[name] = width
+    assert not too_wide, too_wide

@@ -25,6 +25,7 @@ from ouvert.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from ouvert.core.i18n import LANGS
 
 from . import registry
+from .actions.common import EncodedJSON
 from .errors import BadRequest, SearchQueryError
 from .registry import AUTHENTICATED, Call
 
@@ -41,12 +42,15 @@ ERRORS = [
 
 def _envelope(name: str, status: int = 200, *, result=None, error: dict | None = None, allow=()) -> HttpResponse:
     body = {"help": _help_url(name), "success": error is None}
-    if error is None:
-        body["result"] = result
+    if isinstance(result, EncodedJSON):  # encoded by the action (a cached package dict)
+        text = json.dumps(body, ensure_ascii=False)[:-1] + ', "result": ' + result + "}"
     else:
-        body["error"] = error
-    response = HttpResponse(json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
-                            status=status, content_type="application/json;charset=utf-8")
+        if error is None:
+            body["result"] = result
+        else:
+            body["error"] = error
+        text = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False)
+    response = HttpResponse(text, status=status, content_type="application/json;charset=utf-8")
     if allow:
         response["Allow"] = ", ".join(sorted(allow))
     return response

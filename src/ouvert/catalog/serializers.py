@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from ouvert.core.i18n import pick
@@ -21,9 +23,11 @@ def ckan_time(value: dt.datetime | None) -> str | None:
     """CKAN's timestamp format: naive UTC with microseconds."""
     if value is None:
         return None
-    if timezone.is_aware(value):
+    if value.tzinfo is dt.UTC:  # what the database gives back: the cheap path
+        value = value.replace(tzinfo=None)
+    elif timezone.is_aware(value):
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return value.isoformat(timespec="microseconds")
 
 
 def _translated(obj, field: str) -> dict[str, str]:
@@ -69,6 +73,15 @@ def licence_dict(licence: Licence, language: str) -> dict:
     }
 
 
+def datastore_active(resource: Resource) -> bool:
+    """Whether the datastore serves a table for this resource. Free when ``datatable`` was
+    prefetched (``dataset_dict`` does so for all of a dataset's resources in one query)."""
+    try:
+        return resource.datatable.active_version_id is not None
+    except (ObjectDoesNotExist, AttributeError):  # no table, or no datastore app
+        return False
+
+
 def resource_dict(resource: Resource, language: str, dataset: Dataset | None = None) -> dict:
     dataset = dataset or resource.dataset
     url = resource.url
@@ -93,6 +106,7 @@ def resource_dict(resource: Resource, language: str, dataset: Dataset | None = N
         "metadata_modified": ckan_time(resource.modified),
         "state": "active",
         **{k: v for k, v in resource.extras.items() if k not in {"id", "package_id", "url"}},
+        "datastore_active": datastore_active(resource),
     }
 
 
@@ -101,6 +115,8 @@ def dataset_dict(dataset: Dataset, language: str) -> dict:
     licence = dataset.licence
     tags = list(dataset.tags.all())
     resources = list(dataset.resources.all())
+    if hasattr(Resource, "datatable"):
+        prefetch_related_objects(resources, "datatable")
     return {
         "id": str(dataset.pk),
         "name": dataset.name,

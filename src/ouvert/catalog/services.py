@@ -12,8 +12,6 @@ import os
 import re
 import unicodedata
 import uuid
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -76,41 +74,6 @@ def _apply(instance, cleaned: dict, fields) -> dict:
                 changes[field] = (old, new)
                 setattr(instance, field, new)
     return changes
-
-
-# --- search index --------------------------------------------------------------------------
-
-_pending_index: ContextVar[dict | None] = ContextVar("ouvert_catalog_pending_index", default=None)
-
-
-def _index(dataset: Dataset) -> None:
-    """Bring the dataset's search entry in step: now, or at the end of ``indexing_once``."""
-    pending = _pending_index.get()
-    if pending is None:
-        search.index_dataset(dataset)
-    else:
-        pending[dataset.pk] = dataset
-
-
-@contextmanager
-def indexing_once():
-    """One transaction in which each changed dataset is indexed once, when the block ends,
-    instead of after every change: creating a dataset with its resources, or replacing them,
-    costs one indexing of the dataset instead of one per resource. If the block raises,
-    nothing is indexed and everything is rolled back. Blocks may nest (the outermost indexes).
-    """
-    if _pending_index.get() is not None:
-        yield
-        return
-    pending: dict = {}
-    with transaction.atomic():
-        token = _pending_index.set(pending)
-        try:
-            yield
-        finally:
-            _pending_index.reset(token)
-        for dataset in pending.values():
-            search.index_dataset(dataset)
 
 
 # --- look-ups ----------------------------------------------------------------------------
@@ -279,7 +242,7 @@ def create_dataset(*, actor, organisation: Organisation, data: dict, state: str 
             changes.update(_set_tags(dataset, cleaned))
             changes.update(_set_themes(dataset, cleaned))
             record_activity("catalog.dataset.created", actor=actor, obj=dataset, dataset=dataset, organisation=organisation, changes=changes)
-            _index(dataset)
+            search.index_dataset(dataset)
     except IntegrityError as exc:
         raise Conflict(_("This name is already taken.")) from exc
     if state == State.ACTIVE:
@@ -309,7 +272,7 @@ def update_dataset(dataset: Dataset, *, actor, data: dict, organisation: Organis
             dataset.save()
             record_activity("catalog.dataset.updated", actor=actor, obj=dataset, dataset=dataset,
                             organisation=dataset.organisation, changes=changes)
-            _index(dataset)
+            search.index_dataset(dataset)
     if changes:
         transaction.on_commit(lambda: signals.dataset_updated.send(Dataset, dataset=dataset, actor=actor, changes=changes))
     return dataset
@@ -329,7 +292,7 @@ def publish_dataset(dataset: Dataset, *, actor) -> Dataset:
         dataset.save()
         record_activity("catalog.dataset.published", actor=actor, obj=dataset, dataset=dataset,
                         organisation=dataset.organisation, changes={"state": (State.DRAFT, State.ACTIVE)})
-        _index(dataset)
+        search.index_dataset(dataset)
     transaction.on_commit(lambda: signals.dataset_published.send(Dataset, dataset=dataset, actor=actor))
     return dataset
 
@@ -442,7 +405,7 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
                         changes={k: (None, getattr(resource, k)) for k in ("title_fr", "title_en", "url", "filename", "format", "size", "sha256") if getattr(resource, k)})
-        _index(dataset)
+        search.index_dataset(dataset)
     transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
 
@@ -474,7 +437,7 @@ def update_resource(resource: Resource, *, actor, data: dict, upload=None) -> Re
             resource.save()
             Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
             record_activity("catalog.resource.updated", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation, changes=changes)
-            _index(dataset)
+            search.index_dataset(dataset)
     if content_changed:
         transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
@@ -492,7 +455,7 @@ def delete_resource(resource: Resource, *, actor) -> None:
             transaction.on_commit(lambda: storage.delete(name))
         resource.delete()
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
-        _index(dataset)
+        search.index_dataset(dataset)
     transaction.on_commit(lambda: signals.resource_deleted.send(Resource, dataset=dataset, resource_id=resource_id, actor=actor))
 
 

@@ -1,3 +1,3 @@
 """The actions, by domain. Importing this package registers them all."""
 
-from . import misc, organization, package, resource, search  # noqa: F401
+from . import datastore, misc, organization, package, resource, search  # noqa: F401

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
-from ouvert.catalog import services
+from ouvert.catalog import search, services
 from ouvert.catalog.models import Activity, Dataset, State
 from ouvert.catalog.serializers import ckan_time, resource_dict
 from ouvert.core.errors import NotFound, ValidationFailed
 
 from .. import convert, params
 from ..registry import ANYONE, WRITE, Call, action
-from .common import package_dicts
+from .common import EncodedJSON, package_dicts, package_json
 
 ACTIVITY_TYPES = {"catalog.dataset.created": "new package", "catalog.dataset.deleted": "deleted package"}
 
@@ -27,14 +27,14 @@ def _listed(actor, given: dict):
 
 
 @action("package_show", auth="dataset.view")
-def package_show(call: Call) -> dict:
+def package_show(call: Call) -> EncodedJSON:
     """One dataset as a package dict, with its resources, organisation, tags and groups.
 
     Parameters: ``id`` (the dataset's id or name). Private datasets and drafts are found only
     by those allowed to see them; for anyone else they do not exist.
     """
     dataset = services.get_dataset(params.identifier(call.params, alternatives=("name",)), actor=call.actor)
-    return package_dicts([dataset], call.language)[0]
+    return package_json(dataset, call.language)
 
 
 @action("package_list", auth=ANYONE)
@@ -176,13 +176,14 @@ def package_create(call: Call) -> dict:
     organisation = owner_organisation(data, required=True)
     state = _state(data, None) or State.ACTIVE
     items = _resource_list(data)
-    dataset = services.create_dataset(actor=call.actor, organisation=organisation, state=state,
-                                      data=convert.package_input(data, call.language))
-    for index, item in enumerate(items or []):
-        try:
-            services.add_resource(dataset, actor=call.actor, data=convert.resource_input(item, call.language))
-        except ValidationFailed as exc:
-            raise _at(index, exc) from None
+    with search.deferred():  # index the dataset once, not once per resource
+        dataset = services.create_dataset(actor=call.actor, organisation=organisation, state=state,
+                                          data=convert.package_input(data, call.language))
+        for index, item in enumerate(items or []):
+            try:
+                services.add_resource(dataset, actor=call.actor, data=convert.resource_input(item, call.language))
+            except ValidationFailed as exc:
+                raise _at(index, exc) from None
     return package_dicts([dataset], call.language)[0]
 
 
@@ -193,11 +194,12 @@ def _update(call: Call, *, replace: bool) -> dict:
     state = _state(data, dataset)
     items = _resource_list(data)
     changes = convert.package_input(data, call.language, replace=replace)
-    dataset = services.update_dataset(dataset, actor=call.actor, data=changes, organisation=organisation)
-    if items is not None:
-        replace_resources(dataset, items, actor=call.actor, language=call.language)
-    if state == State.ACTIVE and dataset.state == State.DRAFT:
-        dataset = services.publish_dataset(dataset, actor=call.actor)
+    with search.deferred():  # index the dataset once, not once per resource
+        dataset = services.update_dataset(dataset, actor=call.actor, data=changes, organisation=organisation)
+        if items is not None:
+            replace_resources(dataset, items, actor=call.actor, language=call.language)
+        if state == State.ACTIVE and dataset.state == State.DRAFT:
+            dataset = services.publish_dataset(dataset, actor=call.actor)
     return package_dicts([dataset], call.language)[0]
 
 

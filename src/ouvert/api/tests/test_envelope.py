@@ -82,7 +82,7 @@ def test_unexpected_errors_are_an_enveloped_500_without_details(api, world, monk
 
 
 def test_every_action_has_an_access_rule_and_a_docstring():
-    assert len(registry.REGISTRY) == 28
+    assert len(registry.REGISTRY) == 34
     for name, found in registry.REGISTRY.items():
         assert found.auth in (ANYONE, AUTHENTICATED) or found.auth in permissions.RULES, name
         assert len(found.doc) > 30, name
@@ -91,7 +91,8 @@ def test_every_action_has_an_access_rule_and_a_docstring():
     assert writes == {
         "package_create", "package_update", "package_patch", "package_delete", "resource_create",
         "resource_update", "resource_patch", "resource_delete", "organization_create", "organization_update",
-        "organization_member_create", "group_create", "api_token_create"}
+        "organization_member_create", "group_create", "api_token_create",
+        "datastore_create", "datastore_upsert", "datastore_delete"}
     assert all(registry.REGISTRY[n].auth != ANYONE for n in writes)
 
 

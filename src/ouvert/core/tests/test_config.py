@@ -104,7 +104,7 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
     assert "foreign_keys=ON" in db["OPTIONS"]["init_command"]
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
-    assert db["CONN_MAX_AGE"] == 0
+    assert db["CONN_MAX_AGE"] == 60  # kept between requests; see settings._database
 
 
 def test_postgresql_url():

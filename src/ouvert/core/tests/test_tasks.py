@@ -306,11 +306,16 @@ def test_expired_leases_are_retried_or_failed_with_a_message(db):
     assert alive.status == RUNNING
 
 
-def test_the_stopped_worker_message_in_english():
+def test_the_stopped_worker_message_is_stored_in_the_site_language(settings):
     from django.utils import translation
 
-    with translation.override("en"):
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("fr"):  # whoever reads it later, it is written once, in English here
         assert "The worker stopped during this task (attempt 2 of 3)" in runner.stopped_message(2, 3)
+    settings.LANGUAGE_CODE = "fr"
+    with translation.override("fr"):
+        expected = translation.gettext("The worker stopped during this task (attempt %(attempt)d of %(max)d).")
+    assert runner.stopped_message(2, 3) == expected % {"attempt": 2, "max": 3}
 
 
 # --- a worker killed in the middle of an ingestion ---------------------------------------

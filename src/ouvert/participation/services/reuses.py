@@ -101,3 +101,20 @@ def published_reuses(*, dataset=None, challenge=None):
     if challenge is not None:
         qs = qs.filter(challenges=challenge)
     return qs.order_by("-published", "-created")
+
+
+def get_reuse(reuse_id, *, actor) -> Reuse:
+    """The reuse if ``actor`` may see it: released ones for all; others for their author and
+    the moderators of the organisation that answers for it."""
+    from ouvert.core.errors import NotFound
+
+    from ._common import by_id
+
+    reuse = by_id(Reuse, reuse_id, _("Reuse not found."))
+    if reuse.moderation == Moderation.VISIBLE:
+        return reuse
+    if getattr(actor, "is_authenticated", False) and reuse.author_id == actor.pk:
+        return reuse
+    if permissions.can(actor, "participation.moderate", moderation.organisation_of(reuse)):
+        return reuse
+    raise NotFound(_("Reuse not found."))
