@@ -12,3 +12,25 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory, django_db_blocker):
+    """A migrated SQLite file that tests copy when threads or worker processes must share a
+    database (the in-memory test database cannot be shared); migrating is the slow part, once."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    from ouvert import settings as ouvert_settings
+    from ouvert.core.testing import database_wrapper
+
+    path = tmp_path_factory.mktemp("shared-db") / "template.sqlite3"
+    with django_db_blocker.unblock():
+        original = connections["default"]
+        connections["default"] = template = database_wrapper(ouvert_settings._database(f"sqlite:///{path}"))
+        try:
+            call_command("migrate", verbosity=0, interactive=False)
+        finally:
+            template.close()
+            connections["default"] = original
+    return path

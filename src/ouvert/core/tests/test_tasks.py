@@ -28,6 +28,7 @@ from ouvert.core.tasks import cancel, enqueue, get_backend, registry, runner
 from ouvert.core.tasks.backends import DatabaseBackend
 from ouvert.core.tasks.context import TaskContext
 from ouvert.core.tasks.worker import Worker
+from ouvert.core.testing import database_wrapper
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE,
                                              TaskStatus.FAILED, TaskStatus.CANCELLED)
@@ -44,30 +45,6 @@ def wait_for(condition, *, timeout: float = 30.0, what: str = "condition"):
 
 
 # --- a database shared with other processes ----------------------------------------------
-
-def _wrapper(settings_dict: dict):
-    from django.db.utils import load_backend
-
-    configured = connections.configure_settings({"default": settings_dict})["default"]
-    return load_backend(configured["ENGINE"]).DatabaseWrapper(configured, "default")
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory, django_db_blocker):
-    """A migrated SQLite file, copied for each test that needs one (migrating is the slow part)."""
-    path = tmp_path_factory.mktemp("tasks-db") / "template.sqlite3"
-    with django_db_blocker.unblock():
-        original, template = connections["default"], _wrapper(ouvert_settings._database(f"sqlite:///{path}"))
-        connections["default"] = template
-        try:
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0, interactive=False)
-        finally:
-            template.close()
-            connections["default"] = original
-    return path
-
 
 def _url(db: dict) -> str:
     auth = quote(db["USER"] or "", safe="")
@@ -91,7 +68,7 @@ def shared_db(transactional_db, request, tmp_path, settings):
     path = tmp_path / "tasks.sqlite3"
     shutil.copy(request.getfixturevalue("migrated_sqlite_file"), path)
     url = f"sqlite:///{path}"
-    original, shared = connections["default"], _wrapper(ouvert_settings._database(url))
+    original, shared = connections["default"], database_wrapper(ouvert_settings._database(url))
     connections["default"] = shared
     try:
         yield url

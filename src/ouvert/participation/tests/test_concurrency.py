@@ -17,6 +17,7 @@ import pytest
 from django.db import connection, connections
 
 from ouvert import settings as ouvert_settings
+from ouvert.core.testing import database_wrapper
 from ouvert.participation import services
 from ouvert.participation.errors import VoteError
 from ouvert.participation.models import Idea, Vote
@@ -26,29 +27,6 @@ from .factories import make_challenge, make_idea, make_user, set_phase
 VOTERS = 200
 
 
-def _wrapper(settings_dict: dict):
-    from django.db.utils import load_backend
-
-    configured = connections.configure_settings({"default": settings_dict})["default"]
-    return load_backend(configured["ENGINE"]).DatabaseWrapper(configured, "default")
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory, django_db_blocker):
-    path = tmp_path_factory.mktemp("participation-db") / "template.sqlite3"
-    with django_db_blocker.unblock():
-        original, template = connections["default"], _wrapper(ouvert_settings._database(f"sqlite:///{path}"))
-        connections["default"] = template
-        try:
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0, interactive=False)
-        finally:
-            template.close()
-            connections["default"] = original
-    return path
-
-
 @pytest.fixture
 def threaded_db(transactional_db, request, tmp_path):
     """A function that gives the calling thread its own connection to a database every thread
@@ -56,16 +34,16 @@ def threaded_db(transactional_db, request, tmp_path):
     if connection.vendor != "sqlite":
         # New threads would read the configured database name, not the test database's.
         settings_dict = dict(connection.settings_dict)
-        yield lambda: connections.__setitem__("default", _wrapper(settings_dict))
+        yield lambda: connections.__setitem__("default", database_wrapper(settings_dict))
         return
     path = tmp_path / "votes.sqlite3"
-    shutil.copy(request.getfixturevalue("migrated_sqlite"), path)
+    shutil.copy(request.getfixturevalue("migrated_sqlite_file"), path)
     settings_dict = ouvert_settings._database(f"sqlite:///{path}")
     original = connections["default"]
-    connections["default"] = _wrapper(settings_dict)
+    connections["default"] = database_wrapper(settings_dict)
 
     def connect():
-        connections["default"] = _wrapper(settings_dict)
+        connections["default"] = database_wrapper(settings_dict)
 
     try:
         yield connect
