@@ -7,23 +7,23 @@ messages next to the fields.
 
 from __future__ import annotations
 
-import functools
 import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ouvert.accounts import permissions
 from ouvert.accounts.permissions import can, editable_organisations, visible_datasets
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.i18n import current_language
+from ouvert.web.errors import domain_errors
 
 from . import serializers, services
 from .forms import DatasetForm, ResourceForm
@@ -31,21 +31,6 @@ from .models import Organisation, Resource, State, Theme
 from .search import FACETS, SORTS, search_datasets
 
 PAGE_SIZE = 20
-
-
-def domain_errors(view):
-    """Turn the services' NotFound and PermissionDenied into the 404 and 403 pages."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-        except PermissionDenied as exc:
-            raise HttpForbidden(str(exc)) from None
-
-    return wrapper
 
 
 # --- labels ------------------------------------------------------------------------------
@@ -331,8 +316,7 @@ def dataset_new(request):
 
 def _editable_dataset(request, name):
     dataset = services.get_dataset(name, actor=request.user)
-    if not can(request.user, "dataset.update", dataset):
-        raise PermissionDenied(_("You are not allowed to do this."))
+    permissions.require(request.user, "dataset.update", dataset)
     return dataset
 
 

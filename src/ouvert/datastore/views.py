@@ -9,24 +9,24 @@ and the partial views below render pieces of it for scripts. Views are adapters 
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from ouvert.accounts import permissions
 from ouvert.accounts.permissions import can
 from ouvert.catalog import services as catalog_services
-from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
+from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.core.i18n import Localised, current_language, pick
+from ouvert.web.errors import domain_errors
 
 from . import services
 from .forms import ColumnForm, IngestionOptionsForm, dictionary_errors
@@ -65,21 +65,6 @@ DELIMITER_LABELS = {
 LINE_ENDINGS = {"LF": "LF", "CRLF": "CRLF", "CR": "CR"}
 
 
-def domain_errors(view):
-    """Turn the services' NotFound and PermissionDenied into the 404 and 403 pages."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-        except PermissionDenied as exc:
-            raise HttpForbidden(str(exc)) from None
-
-    return wrapper
-
-
 def _resource(request, name, resource_id):
     resource = catalog_services.get_resource(resource_id, actor=request.user)
     if resource.dataset.name != name or not services.is_tabular(resource):
@@ -89,8 +74,7 @@ def _resource(request, name, resource_id):
 
 def _editable(request, name, resource_id):
     resource = _resource(request, name, resource_id)
-    if not can(request.user, "dataset.update", resource.dataset):
-        raise PermissionDenied(_("You are not allowed to do this."))
+    permissions.require(request.user, "dataset.update", resource.dataset)
     return resource
 
 

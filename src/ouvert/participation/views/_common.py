@@ -8,8 +8,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from ouvert.catalog.views import domain_errors
 from ouvert.core.errors import DomainError, ValidationFailed
+from ouvert.web.errors import domain_errors
 
 from .. import rules
 from ..models import Case

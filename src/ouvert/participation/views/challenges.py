@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ouvert.accounts import permissions
 from ouvert.accounts.permissions import can, editable_organisations
 from ouvert.core.errors import Conflict, ValidationFailed
 
@@ -175,8 +176,7 @@ def challenge_new(request):
 
 def _editable_challenge(request, name):
     challenge = services.get_challenge(name, actor=request.user)
-    if not can(request.user, "challenge.update", challenge):
-        raise HttpForbidden(_("You are not allowed to do this."))
+    permissions.require(request.user, "challenge.update", challenge)
     return challenge
 
 
