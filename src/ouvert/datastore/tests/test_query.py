@@ -473,11 +473,17 @@ def test_exports_run_in_constant_memory(tmp_path):
     for export, kwargs in ((export_csv, {}), (export_json, {}), (export_parquet, {})):
         filters = {"montant": {"gte": 0}} if export is export_parquet else None
         selection = export_selection(tables, resource_id="big", filters=filters, engine=engine)
-        baseline = peak = _rss_mb()
+        baseline = _rss_mb()
+        samples = []
         size = 0
         for index, chunk in enumerate(export(selection, engine=engine, **kwargs)):
             size += len(chunk)
             if index % 4 == 0:
-                peak = max(peak, _rss_mb())
+                samples.append(_rss_mb())
         assert size > 50_000_000 if export is not export_parquet else size > 10_000_000
-        assert peak - baseline < 200, f"{export.__name__} grew RSS by {peak - baseline:.0f} MB"
+        # Constant memory: once the first quarter has warmed up the buffers and allocator
+        # pools, streaming the other three quarters (well over 100 MB here) adds next to nothing.
+        warmed = max(samples[: max(1, len(samples) // 4)])
+        peak = max(samples)
+        assert peak - warmed < 64, f"{export.__name__} kept growing: {peak - warmed:.0f} MB after warm-up"
+        assert peak - baseline < 400, f"{export.__name__} grew RSS by {peak - baseline:.0f} MB"
