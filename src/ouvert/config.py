@@ -96,6 +96,12 @@ VARIABLES: tuple[Variable, ...] = (
         "before it appears (`0`: no pre-moderation of new accounts).",
     ),
     Variable(
+        "OUVERT_PARTICIPATION_EXPORT_ORGANISATION",
+        "(unset)",
+        "Participation: the organisation (its name) that owns the catalog dataset "
+        "`ouvert export-participation DIR --publish` publishes, unless `--organisation` names one.",
+    ),
+    Variable(
         "OUVERT_TEST_DATABASE_URL",
         "(unset)",
         "Tests only: a PostgreSQL URL; `make test` then runs the suite on it as well.",

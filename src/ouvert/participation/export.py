@@ -10,11 +10,14 @@ text may still contain is masked.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .checks.personal import redact
 from .models import Challenge, Comment, Idea, Moderation, Reuse
@@ -171,3 +174,129 @@ def write_export(directory: Path) -> Path:
     path = directory / "datapackage.json"
     path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+# --- published as a catalog dataset ---------------------------------------------------------
+
+#: The dataset's metadata, in both languages (the catalog holds it as content, not as UI text).
+DATASET = {
+    "title_fr": "Participation : défis, idées, commentaires et réutilisations",
+    "title_en": "Participation: challenges, ideas, comments and reuses",
+    "description_fr": (
+        "La participation publique sur le portail : les défis et les jeux de données qu'ils concernent, les idées "
+        "avec leur nombre de votes et les réponses officielles, les commentaires, et les réutilisations des "
+        "données. Chaque table est offerte en CSV et en JSON, décrite par `datapackage.json` (Data Package). Les "
+        "champs bilingues ont une colonne par langue. Aucune donnée personnelle : les auteurs figurent sous le "
+        "nom public qu'ils ont choisi, et les adresses courriel, numéros de téléphone et autres renseignements "
+        "semblables dans les textes sont masqués (" + MASK + ")."),
+    "description_en": (
+        "Public participation on the portal: challenges and the datasets they concern, ideas with their vote "
+        "counts and official answers, comments, and reuses of the data. Each table comes as CSV and JSON, "
+        "described by `datapackage.json` (Data Package). Bilingual fields have one column per language. No "
+        "personal data: authors appear under the public name they chose, and e-mail addresses, phone numbers "
+        "and similar details in texts are masked (" + MASK + ")."),
+    "licence": LICENCE["name"], "frequency": "irregular",
+    "tags_fr": ["participation", "gouvernement ouvert", "défis"],
+    "tags_en": ["participation", "open government", "challenges"],
+}
+TABLE_TITLES = {"challenges": ("Défis", "Challenges"), "ideas": ("Idées", "Ideas"),
+                "comments": ("Commentaires", "Comments"), "reuses": ("Réutilisations (vitrine)", "Reuses (showcase)")}
+#: Key in ``Resource.extras`` naming the export file a resource holds, and in ``Dataset.extras``
+#: marking the dataset as the export's, so that a re-run updates it and nothing else.
+FILE_KEY = "participation_export_file"
+MARK_KEY = "participation_export"
+EXPORT_ACTOR = "ouvert-participation"
+
+
+@dataclass
+class Published:
+    dataset: object
+    counts: dict = field(default_factory=dict)
+
+    def add(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+
+def export_actor():
+    """The system account that publishes the export (sysadmin, no usable password)."""
+    from django.contrib.auth import get_user_model
+
+    from ouvert.accounts.services import create_user
+
+    user = get_user_model().objects.filter(username=EXPORT_ACTOR).first()
+    if user is None:
+        user = create_user(username=EXPORT_ACTOR, email=f"{EXPORT_ACTOR}@localhost", password=None,
+                           display_name="Ouvert participation", language="fr", email_verified=True, is_superuser=True)
+    return user
+
+
+def _file_titles(descriptor: dict) -> dict[str, tuple[str, str]]:
+    titles = {"datapackage.json": ("Description du paquet de données (Data Package)", "Data Package descriptor")}
+    for resource in descriptor["resources"]:
+        table = resource["name"].removesuffix("-json")
+        fr, en = TABLE_TITLES.get(table, (table, table))
+        kind = resource["format"].upper()
+        titles[resource["path"]] = (f"{fr} ({kind})", f"{en} ({kind})")
+    return titles
+
+
+def publish_export(directory: Path, *, organisation, dataset_name: str = "participation", actor=None) -> Published:
+    """Write the export into ``directory`` and publish it as the catalog dataset ``dataset_name``
+    owned by ``organisation``, one resource per file, through the catalog services.
+
+    A re-run updates the same dataset: its metadata, the files whose content changed (by
+    SHA-256), and removes the resources of files the export no longer writes. A dataset of that
+    name that is not the export's is left alone (Conflict).
+    """
+    from django.core.files import File
+    from django.db import transaction
+
+    from ouvert.catalog import services as catalog
+    from ouvert.catalog.models import Dataset, State
+    from ouvert.core.errors import Conflict
+
+    actor = actor or export_actor()
+    descriptor_path = write_export(directory)
+    directory = descriptor_path.parent
+    titles = _file_titles(json.loads(descriptor_path.read_text(encoding="utf-8")))
+    data = {**DATASET, "extras": {MARK_KEY: "1"}}
+    with transaction.atomic():
+        dataset = Dataset.objects.filter(name=dataset_name).first()
+        if dataset is not None and ((dataset.extras or {}).get(MARK_KEY) != "1" or dataset.state == State.DELETED):
+            raise Conflict(_("A dataset named %(name)s exists and is not the participation export.")
+                           % {"name": dataset_name})
+        if dataset is None:
+            dataset = catalog.create_dataset(actor=actor, organisation=organisation, data={"name": dataset_name, **data},
+                                             state=State.ACTIVE)
+            result = Published(dataset)
+            result.add("dataset created")
+        else:
+            dataset = catalog.update_dataset(dataset, actor=actor, data=data, organisation=organisation)
+            if dataset.state == State.DRAFT:
+                dataset = catalog.publish_dataset(dataset, actor=actor)
+            result = Published(dataset)
+            result.add("dataset updated")
+        existing = {(r.extras or {}).get(FILE_KEY): r for r in dataset.resources.all()}
+        for filename, (title_fr, title_en) in titles.items():
+            path = directory / filename
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            resource = existing.pop(filename, None)
+            meta = {"title_fr": title_fr, "title_en": title_en, "extras": {FILE_KEY: filename}}
+            if resource is not None and resource.sha256 == digest and resource.title_fr == title_fr \
+                    and resource.title_en == title_en:
+                result.add("files unchanged")
+                continue
+            with open(path, "rb") as handle:
+                upload = File(handle, name=filename)
+                if resource is None:
+                    catalog.add_resource(dataset, actor=actor, data=meta, upload=upload)
+                    result.add("files added")
+                else:
+                    catalog.update_resource(resource, actor=actor, data=meta,
+                                            upload=upload if resource.sha256 != digest else None)
+                    result.add("files updated")
+        for filename, resource in existing.items():
+            if filename is not None:  # resources someone added by hand stay
+                catalog.delete_resource(resource, actor=actor)
+                result.add("files removed")
+    return result

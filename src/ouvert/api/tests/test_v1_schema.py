@@ -120,12 +120,15 @@ def _with_examples(document: dict) -> dict:
     """The document with example values that name objects of the test catalog, so that some
     generated requests reach real datasets and resources."""
     document = copy.deepcopy(document)
-    examples = {"name_or_id": ["arbres", "brouillon"], "name": ["alpha", "environnement"], "id": ["arbres"]}
-    for item in document["paths"].values():
+    examples = {"name_or_id": ["arbres", "brouillon"], "name": ["alpha", "environnement", "canopee"], "id": ["arbres"]}
+    for path, item in document["paths"].items():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] in examples:
-                    parameter["schema"] = {**parameter["schema"], "examples": examples[parameter["name"]]}
+                    values = examples[parameter["name"]]
+                    if parameter["name"] == "id" and path.split("/")[3] in PLACEHOLDERS:
+                        values = [path.split("/")[3]]  # a placeholder the test swaps for a real id
+                    parameter["schema"] = {**parameter["schema"], "examples": values}
     create = document["components"]["schemas"]["DatasetCreate"]["properties"]
     create["name"] = {**create["name"], "pattern": "^[a-z][a-z0-9-]{2,30}$"}
     create["organisation"] = {"type": "string", "enum": ["alpha", "beta"]}
@@ -134,6 +137,8 @@ def _with_examples(document: dict) -> dict:
     return document
 
 
+#: Ids of participation objects are made in the test; their examples name them by kind.
+PLACEHOLDERS = ("ideas", "comments", "reuses")
 SCHEMA = schemathesis.openapi.from_dict(_with_examples(DOCUMENT))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -151,6 +156,22 @@ def wsgi_app():
         request_finished.connect(close_old_connections)
 
 
+@pytest.fixture
+def participation(world) -> dict:
+    """A challenge open to ideas and votes on the test catalog, with an idea, a comment and a
+    released reuse: {placeholder: real id}."""
+    from ouvert.participation import services as participation
+    from ouvert.participation.tests.factories import make_challenge, make_comment, make_idea
+
+    challenge = make_challenge(world.alpha, name="canopee", datasets=[world.public], votes_during_ideas=True)
+    idea = make_idea(challenge, author=world.member, datasets=["arbres"])
+    comment = make_comment(idea, author=world.editor)
+    reuse = participation.submit_reuse(actor=world.member, data={
+        "kind": "app", "title_fr": "Carte", "url": "https://example.org/carte", "datasets": ["arbres"]})
+    participation.decide(reuse, actor=world.sysadmin, action="release")
+    return {"ideas": str(idea.pk), "comments": str(comment.pk), "reuses": str(reuse.pk)}
+
+
 @pytest.fixture(params=["anonymous", "sysadmin"])
 def caller_headers(request, world):
     if request.param == "anonymous":
@@ -161,6 +182,8 @@ def caller_headers(request, world):
 @pytest.mark.django_db
 @SCHEMA.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_fuzzing_finds_no_server_error_and_no_undocumented_answer(case, wsgi_app, caller_headers):
+def test_fuzzing_finds_no_server_error_and_no_undocumented_answer(case, wsgi_app, caller_headers, participation):
+    if case.path_parameters:
+        case.path_parameters = {k: participation.get(v, v) for k, v in case.path_parameters.items()}
     response = case.call(app=wsgi_app, headers=caller_headers)
     case.validate_response(response, checks=CHECKS, headers=caller_headers)

@@ -86,6 +86,8 @@ class Api:
         self.operations: list[Operation] = []
         self.schemas: dict[str, dict] = {}
         self.tags: dict[str, str | Promise] = {}
+        #: Error codes beyond ``ERROR_CODES`` that domains answer with (say, ``already_voted``).
+        self.error_codes: list[str] = []
 
     def schema(self, name: str, schema: dict) -> dict:
         """Register the object schema ``name``; returns a reference to it."""
@@ -93,6 +95,12 @@ class Api:
             raise ValueError(f"schema {name!r} is registered twice")
         self.schemas[name] = schema
         return ref(name)
+
+    def error_code(self, *codes: str) -> None:
+        """Declare error codes a domain's operations may answer with, so the document lists them."""
+        for code in codes:
+            if code not in ERROR_CODES and code not in self.error_codes:
+                self.error_codes.append(code)
 
     def tag(self, name: str, description: str | Promise) -> str:
         self.tags.setdefault(name, description)
@@ -162,6 +170,7 @@ ERROR_DESCRIPTIONS = {
     409: _("The operation clashes with the current state."),
     413: _("The request body is too large."),
     415: _("The request body is not of a content type this operation reads."),
+    429: _("Too many attempts in a short time; wait a while and try again."),
     500: _("Something went wrong on our side; it has been logged."),
 }
 

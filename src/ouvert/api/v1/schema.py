@@ -43,6 +43,12 @@ def plain(value):
     return copy.copy(value)
 
 
+def _error(api: Api) -> dict:
+    error = copy.deepcopy(ERROR)
+    error["properties"]["error"]["properties"]["code"]["enum"] = [*ERROR_CODES, *api.error_codes]
+    return error
+
+
 def _operation(operation: Operation) -> dict:
     item = {
         "operationId": operation.operation_id, "summary": operation.summary, "tags": [operation.tag],
@@ -77,7 +83,8 @@ def build(api: Api | None = None) -> dict:
         "openapi": "3.1.0",
         "info": {
             "title": _("Ouvert API"), "version": VERSION,
-            "summary": _("The open data catalog: datasets, their files and links, organisations and themes."),
+            "summary": _("The open data catalog (datasets, their files and links, organisations and themes) and "
+                         "participation (challenges, ideas, votes, comments, reuses)."),
             "description": _(
                 "Answers are JSON. Bilingual fields are objects with `fr` and `en` keys. Reads need no "
                 "account; private datasets and drafts are visible only to those allowed to see them. "
@@ -91,7 +98,7 @@ def build(api: Api | None = None) -> dict:
         "tags": [{"name": name, "description": description} for name, description in api.tags.items()],
         "paths": paths,
         "components": {
-            "schemas": {**api.schemas, "Error": ERROR},
+            "schemas": {**api.schemas, "Error": _error(api)},
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": _(
                     "An API token from your account page or `ouvert token create`.")},

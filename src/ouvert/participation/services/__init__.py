@@ -13,8 +13,9 @@ from .challenges import (
     publish_challenge,
     publish_results,
     update_challenge,
+    visible_challenges,
 )
-from .comments import comment_thread, post_comment, stance_summary
+from .comments import comment_thread, get_comment, post_comment, stance_summary
 from .consultations import (
     create_consultation,
     export_responses_csv,
@@ -47,10 +48,10 @@ from .votes import cast_vote, has_voted, votes_left, withdraw_vote
 
 __all__ = [
     "Sender", "cast_vote", "challenges_for_dataset", "comment_thread", "create_challenge", "create_consultation",
-    "decide", "decide_many", "export_responses_csv", "flag_content", "follow", "followers", "get_challenge",
+    "decide", "decide_many", "export_responses_csv", "flag_content", "follow", "followers", "get_challenge", "get_comment",
     "get_consultation", "get_idea", "get_reuse", "has_voted", "is_following", "list_ideas", "moderation_log", "moderation_queue",
     "notices_for", "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",
     "publish_results", "published_reuses", "results", "set_consultation_status", "set_idea_status", "stance_summary",
-    "submit_idea", "submit_reuse", "submit_response", "unfollow", "update_challenge", "votes_left", "withdraw_idea",
+    "submit_idea", "submit_reuse", "submit_response", "unfollow", "update_challenge", "visible_challenges", "votes_left", "withdraw_idea",
     "withdraw_vote",
 ]

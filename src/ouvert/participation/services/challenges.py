@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -218,6 +219,18 @@ def get_challenge(name_or_id: str, *, actor) -> Challenge:
     if challenge is None or not permissions.can(actor, "challenge.view", challenge):
         raise NotFound(_("Challenge not found."))
     return challenge
+
+
+def visible_challenges(*, actor):
+    """The challenges ``actor`` may see (the ``challenge.view`` rule as a queryset): public ones,
+    and the drafts of the organisations they belong to."""
+    qs = Challenge.objects.all()
+    if permissions.is_sysadmin(actor):
+        return qs
+    public = Q(status__in=[Challenge.Status.PUBLISHED, Challenge.Status.CLOSED])
+    if is_authenticated(actor):
+        return qs.filter(public | Q(organisation__memberships__user=actor)).distinct()
+    return qs.filter(public)
 
 
 def public_challenges():

@@ -66,6 +66,25 @@ def post_comment(idea: Idea, *, actor, body: str, stance: str = Comment.Stance.N
     return comment
 
 
+def get_comment(comment_id, *, actor) -> Comment:
+    """The comment if ``actor`` may see it: visible ones on ideas they may see; held or hidden
+    ones for their author and the moderators."""
+    from ._common import by_id
+    from .ideas import can_see
+
+    comment = by_id(Comment.objects.select_related("idea", "idea__challenge", "idea__challenge__organisation"),
+                    comment_id, _("Comment not found."))
+    if not can_see(comment.idea, actor):
+        raise NotFound(_("Comment not found."))
+    if comment.moderation == Moderation.VISIBLE:
+        return comment
+    if getattr(actor, "is_authenticated", False) and comment.author_id == actor.pk:
+        return comment
+    if permissions.can(actor, "participation.moderate", comment.idea.challenge.organisation):
+        return comment
+    raise NotFound(_("Comment not found."))
+
+
 def refresh_comment_count(idea_id) -> None:
     """Recount an idea's visible comments (after a moderation decision changed one)."""
     count = Comment.objects.filter(idea_id=idea_id, moderation=Moderation.VISIBLE).count()

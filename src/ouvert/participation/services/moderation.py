@@ -77,7 +77,9 @@ def assess(text: str, *, author=None, channel: str = Channel.WEB) -> tuple[str |
             recent_texts += [body for body, _created in rows]
             recent_count += sum(1 for _body, created in rows if created >= window)
     findings = [f.as_dict() for f in checks.run(text, recent_texts=recent_texts, recent_count=recent_count)]
-    if channel == Channel.EMAIL:
+    if channel in (Channel.EMAIL, Channel.API):
+        # What arrives through another channel is reviewed before it appears, showing where
+        # it came from in the queue.
         return Case.Reason.INTAKE, findings
     if findings:
         return Case.Reason.CHECKS, findings

@@ -92,3 +92,51 @@ def test_export_is_a_valid_data_package_without_personal_data(participation, tmp
     assert challenges[0]["title_fr"] and challenges[0]["title_en"] and challenges[0]["results_published"] is None
     reuses = json.loads((tmp_path / "reuses.json").read_text())
     assert reuses[0]["title_en"] == "Snow removal map" and reuses[0]["challenges"] == "hiver"
+
+
+def test_publish_as_a_catalog_dataset_and_update_on_rerun(participation, tmp_path, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from ouvert.catalog.models import Dataset, Resource
+    from ouvert.participation.export import FILE_KEY, publish_export
+
+    owner = make_organisation("donnees-ouvertes")
+    result = publish_export(tmp_path / "first", organisation=owner)
+    dataset = Dataset.objects.get(name="participation")
+    assert result.dataset.pk == dataset.pk and result.counts == {"dataset created": 1, "files added": 9}
+    assert dataset.organisation == owner and dataset.state == "active" and not dataset.private
+    assert dataset.title_fr.startswith("Participation") and dataset.title_en.startswith("Participation")
+    assert dataset.description_fr and dataset.description_en and dataset.licence_id == "OGL-Canada-2.0"
+    resources = {r.extras[FILE_KEY]: r for r in dataset.resources.all()}
+    assert set(resources) == {"datapackage.json"} | {f"{t}.{e}" for t in ("challenges", "ideas", "comments", "reuses")
+                                                     for e in ("csv", "json")}
+    ideas = resources["ideas.csv"]
+    assert ideas.kind == Resource.Kind.UPLOAD and ideas.format == "CSV"
+    assert (ideas.title_fr, ideas.title_en) == ("Idées (CSV)", "Ideas (CSV)")
+    assert ideas.file.read() == (tmp_path / "first" / "ideas.csv").read_bytes()
+
+    # A re-run updates what changed and nothing else; no second dataset, no duplicate resource.
+    make_idea(participation, title="Une nouvelle idée publiée", body="Des bancs à l'ombre des arbres, près des écoles.")
+    settings.OUVERT_PARTICIPATION_EXPORT_ORGANISATION = "donnees-ouvertes"
+    call_command("export-participation", str(tmp_path / "second"), "--publish", stdout=open(tmp_path / "out", "w"))
+    assert "participation" in (tmp_path / "out").read_text()
+    assert Dataset.objects.filter(name__startswith="participation").count() == 1
+    after = {r.extras[FILE_KEY]: r for r in dataset.resources.all()}
+    assert set(after) == set(resources) and {r.pk for r in after.values()} == {r.pk for r in resources.values()}
+    assert after["ideas.csv"].sha256 != ideas.sha256
+    assert after["challenges.csv"].sha256 == resources["challenges.csv"].sha256
+    assert "Une nouvelle idée publiée" in after["ideas.csv"].file.read().decode()
+
+    # A hand-added resource stays; a dataset of that name that is not the export is left alone.
+    from ouvert.catalog.services import add_resource
+    from ouvert.core.testing import _root
+    add_resource(dataset, actor=_root(), data={"url": "https://example.org/notes", "title_en": "Notes"})
+    again = publish_export(tmp_path / "third", organisation=owner)
+    assert dataset.resources.count() == 10 and "files removed" not in again.counts
+    make_dataset(owner, "autre-chose")
+    with pytest.raises(CommandError):
+        call_command("export-participation", str(tmp_path / "fourth"), "--publish", "--dataset", "autre-chose")
+    settings.OUVERT_PARTICIPATION_EXPORT_ORGANISATION = ""
+    with pytest.raises(CommandError):
+        call_command("export-participation", str(tmp_path / "fifth"), "--publish")
