@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ouvert.catalog.forms import MARKDOWN_HINT, ServiceForm
 
@@ -180,19 +181,26 @@ class DecisionForm(ServiceForm):
 
 
 class QueueFilterForm(forms.Form):
+    # "All" agrees with what it stands for in French: "tous" (cases, kinds, reasons, channels),
+    # "toutes" (organisations).
     status = forms.ChoiceField(label=_("State"), required=False,
-                               choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))])
+                               choices=[("open", pgettext_lazy("moderation case status", "Open")),
+                                        ("closed", pgettext_lazy("moderation case status", "Closed")),
+                                        ("all", pgettext_lazy("all moderation cases", "All"))])
     kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("All")), ("idea", _("Ideas")), ("comment", _("Comments")),
-                                      ("reuse", _("Reuses"))])
-    reason = forms.ChoiceField(label=_("Why"), required=False, choices=[("", _("All"))] + list(Case.Reason.choices))
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All"))] + list(Channel.choices))
+                             choices=[("", pgettext_lazy("all kinds of content", "All")), ("idea", _("Ideas")),
+                                      ("comment", _("Comments")), ("reuse", _("Reuses"))])
+    reason = forms.ChoiceField(label=_("Why"), required=False,
+                               choices=[("", pgettext_lazy("all reasons", "All"))] + list(Case.Reason.choices))
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=[("", pgettext_lazy("all channels", "All"))] + list(Channel.choices))
     organisation = forms.ChoiceField(label=_("Organisation"), required=False)
 
     def __init__(self, *args, organisations=(), **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", _("All"))] + [(o.name, str(o.title) or o.name) for o in organisations]
+        self.fields["organisation"].choices = [("", pgettext_lazy("all organisations", "All"))] + [
+            (o.name, str(o.title) or o.name) for o in organisations]
 
 
 class ConsultationForm(ServiceForm):
@@ -247,3 +255,120 @@ class ConsultationForm(ServiceForm):
 
 def _names(value) -> list[str]:
     return [v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip()]
+
+
+CHOICES_HINT = _("One choice per line: the French label, a vertical bar, then the English label (Oui | Yes). "
+                 "A line without a bar is used in both languages.")
+QUESTION_KINDS = [("", _("Choose"))] + list(Question.Kind.choices)
+
+
+class ConsultationEditForm(ServiceForm):
+    """A questionnaire: its texts and dates, and ``slots`` questions (``q1_kind``, ``q1_prompt_fr``...).
+
+    It works without JavaScript: "Add a question" sends the form back with one more empty slot,
+    and a question is removed by ticking its box. Empty slots are ignored.
+    """
+
+    QUESTION_FIELDS = ("kind", "prompt_fr", "prompt_en", "required", "max_choices", "choices", "remove")
+    title_fr = _text(_("Title (French)"), max_length=300)
+    title_en = _text(_("Title (English)"), max_length=300)
+    description_fr = _textarea(_("Description (French)"), MARKDOWN_HINT, rows=4)
+    description_en = _textarea(_("Description (English)"), MARKDOWN_HINT, rows=4)
+    opens = forms.CharField(label=_("Opens (optional)"), required=False, widget=DateTimeInput)
+    closes = forms.CharField(label=_("Closes (optional)"), required=False, widget=DateTimeInput)
+    slots = forms.IntegerField(required=False, min_value=1, max_value=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args, slots: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            try:
+                slots = int(self.data.get("slots") or slots)
+            except ValueError:
+                pass
+            if self.data.get("add"):
+                slots += 1
+        self.slot_count = max(1, min(slots, 100))
+        self.initial["slots"] = self.slot_count
+        self.data = self.data.copy() if self.is_bound else self.data
+        if self.is_bound:
+            self.data["slots"] = str(self.slot_count)
+        for n in range(1, self.slot_count + 1):
+            self.fields[f"q{n}_kind"] = forms.ChoiceField(label=_("Kind of question"), choices=QUESTION_KINDS,
+                                                          required=False)
+            self.fields[f"q{n}_prompt_fr"] = forms.CharField(label=_("Question (French)"), required=False,
+                                                             widget=forms.TextInput(attrs={"maxlength": 500, "lang": "fr"}))
+            self.fields[f"q{n}_prompt_en"] = forms.CharField(label=_("Question (English)"), required=False,
+                                                             widget=forms.TextInput(attrs={"maxlength": 500, "lang": "en"}))
+            self.fields[f"q{n}_required"] = forms.BooleanField(label=_("An answer is required"), required=False)
+            self.fields[f"q{n}_max_choices"] = forms.IntegerField(
+                label=_("Most choices a person may tick (multiple choice, optional)"), required=False, min_value=1,
+                widget=forms.NumberInput(attrs={"min": 1}))
+            self.fields[f"q{n}_choices"] = forms.CharField(label=_("Choices"), required=False, help_text=CHOICES_HINT,
+                                                           widget=forms.Textarea(attrs={"rows": 4}))
+            self.fields[f"q{n}_remove"] = forms.BooleanField(label=_("Remove this question"), required=False)
+
+    @classmethod
+    def initial_for(cls, consultation) -> tuple[dict, int]:
+        data = {f: getattr(consultation, f) for f in ("title_fr", "title_en", "description_fr", "description_en",
+                                                       "opens", "closes")}
+        questions = list(consultation.questions.prefetch_related("choices"))
+        for n, question in enumerate(questions, start=1):
+            data.update({f"q{n}_kind": question.kind, f"q{n}_prompt_fr": question.prompt_fr,
+                         f"q{n}_prompt_en": question.prompt_en, f"q{n}_required": question.required,
+                         f"q{n}_max_choices": question.max_choices,
+                         f"q{n}_choices": "\n".join(f"{c.label_fr} | {c.label_en}" for c in question.choices.all())})
+        return data, max(1, len(questions))
+
+    def question_groups(self) -> list[dict]:
+        return [{"number": n, "fields": [self[f"q{n}_{name}"] for name in self.QUESTION_FIELDS]}
+                for n in range(1, self.slot_count + 1)]
+
+    def _slot_used(self, n: int) -> bool:
+        data = self.cleaned_data
+        if data.get(f"q{n}_remove"):
+            return False
+        return any(data.get(f"q{n}_{name}") for name in ("kind", "prompt_fr", "prompt_en", "choices"))
+
+    def service_data(self) -> dict:
+        data = {k: self.cleaned_data.get(k) or "" for k in ("title_fr", "title_en", "description_fr", "description_en")}
+        data["opens"] = (self.cleaned_data.get("opens") or "").strip() or None
+        data["closes"] = (self.cleaned_data.get("closes") or "").strip() or None
+        questions, self.slot_of = [], {}
+        for n in range(1, self.slot_count + 1):
+            if not self._slot_used(n):
+                continue
+            kind = self.cleaned_data.get(f"q{n}_kind") or None
+            questions.append({
+                "kind": kind, "prompt_fr": self.cleaned_data.get(f"q{n}_prompt_fr") or "",
+                "prompt_en": self.cleaned_data.get(f"q{n}_prompt_en") or "",
+                "required": bool(self.cleaned_data.get(f"q{n}_required")),
+                "max_choices": self.cleaned_data.get(f"q{n}_max_choices") if kind == Question.Kind.MULTIPLE else None,
+                "choices": _choices(self.cleaned_data.get(f"q{n}_choices") or ""),
+            })
+            self.slot_of[len(questions)] = n
+        data["questions"] = questions
+        return data
+
+    def add_service_errors(self, exc) -> None:
+        """The service names question fields ``questions[2].choices``: show them on that slot."""
+        for key, messages in exc.fields.items():
+            target = key if key in self.fields else None
+            if key.startswith("questions["):
+                index, _dot, name = key[len("questions["):].partition("].")
+                slot = getattr(self, "slot_of", {}).get(int(index)) if index.isdigit() else None
+                target = f"q{slot}_{name}" if slot and f"q{slot}_{name}" in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+        if not exc.fields:
+            self.add_error(None, exc.message or _("The form could not be saved."))
+
+
+def _choices(text: str) -> list[dict]:
+    choices = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line.strip():
+            continue
+        french, bar, english = line.partition("|")
+        french, english = french.strip(), english.strip()
+        choices.append({"label_fr": french, "label_en": english if bar else french})
+    return choices

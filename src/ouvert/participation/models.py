@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ouvert.catalog.models import NAME_VALIDATOR
 from ouvert.core.i18n import BilingualMixin, pick
@@ -34,10 +35,10 @@ class Moderation(models.TextChoices):
     """Whether content is shown: held (before it ever appears), hidden (after flags or by a
     moderator), rejected (a decision under a rule)."""
 
-    VISIBLE = "visible", _("Visible")
-    HELD = "held", _("Held for review")
-    HIDDEN = "hidden", _("Hidden pending review")
-    REJECTED = "rejected", _("Rejected")
+    VISIBLE = "visible", pgettext_lazy("moderation state", "Visible")
+    HELD = "held", pgettext_lazy("moderation state", "Held for review")
+    HIDDEN = "hidden", pgettext_lazy("moderation state", "Hidden pending review")
+    REJECTED = "rejected", pgettext_lazy("moderation state", "Rejected")
 
 
 class Phase(models.TextChoices):
@@ -52,9 +53,10 @@ PHASES = (Phase.IDEAS, Phase.VOTING, Phase.COCREATION, Phase.RESULTS)
 
 class Challenge(BilingualMixin, models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        CLOSED = "closed", _("Closed")
+        # Short words agree in gender in French: a challenge ("un défi") is "publié", "fermé".
+        DRAFT = "draft", pgettext_lazy("challenge status", "Draft")
+        PUBLISHED = "published", pgettext_lazy("challenge status", "Published")
+        CLOSED = "closed", pgettext_lazy("challenge status", "Closed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True, validators=[NAME_VALIDATOR])
@@ -153,12 +155,13 @@ class ModeratedContent(models.Model):
 
 class Idea(ModeratedContent):
     class Status(models.TextChoices):
-        PUBLISHED = "published", _("Published")
-        UNDER_REVIEW = "under_review", _("Under review")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Not retained")
-        IMPLEMENTED = "implemented", _("Implemented")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        # An idea ("une idée") is "publiée", "acceptée", "réalisée", "retirée".
+        PUBLISHED = "published", pgettext_lazy("idea status", "Published")
+        UNDER_REVIEW = "under_review", pgettext_lazy("idea status", "Under review")
+        ACCEPTED = "accepted", pgettext_lazy("idea status", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("idea status", "Not retained")
+        IMPLEMENTED = "implemented", pgettext_lazy("idea status", "Implemented")
+        WITHDRAWN = "withdrawn", pgettext_lazy("idea status", "Withdrawn")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="ideas")
@@ -300,9 +303,10 @@ class Reuse(BilingualMixin, ModeratedContent):
 
 class Consultation(BilingualMixin, models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        # A consultation ("une consultation") is "ouverte", "fermée".
+        DRAFT = "draft", pgettext_lazy("consultation status", "Draft")
+        OPEN = "open", pgettext_lazy("consultation status", "Open")
+        CLOSED = "closed", pgettext_lazy("consultation status", "Closed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="consultations")
@@ -425,8 +429,9 @@ class Case(models.Model):
         REVIEW = "review", _("Review before publication")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        # A moderation case ("un dossier") is "ouvert", "fermé".
+        OPEN = "open", pgettext_lazy("moderation case status", "Open")
+        CLOSED = "closed", pgettext_lazy("moderation case status", "Closed")
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
@@ -476,11 +481,11 @@ class Decision(models.Model):
     """
 
     class Action(models.TextChoices):
-        HOLD = "hold", _("Held for review")
-        RELEASE = "release", _("Released")
-        REJECT = "reject", _("Rejected")
-        HIDE = "hide", _("Hidden")
-        RESTORE = "restore", _("Restored")
+        HOLD = "hold", pgettext_lazy("moderation decision", "Held for review")
+        RELEASE = "release", pgettext_lazy("moderation decision", "Released")
+        REJECT = "reject", pgettext_lazy("moderation decision", "Rejected")
+        HIDE = "hide", pgettext_lazy("moderation decision", "Hidden")
+        RESTORE = "restore", pgettext_lazy("moderation decision", "Restored")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
     idea = models.ForeignKey(Idea, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -541,8 +546,9 @@ class IntakeMessage(models.Model):
     """A message received from another channel, kept whole whatever became of it."""
 
     class Status(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Refused")
+        # A message ("un message") is "accepté", "refusé".
+        ACCEPTED = "accepted", pgettext_lazy("intake message status", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("intake message status", "Refused")
 
     message_id = models.CharField(max_length=300, unique=True)
     channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)

@@ -23,6 +23,7 @@ from .consultations import (
     results,
     set_consultation_status,
     submit_response,
+    update_consultation,
 )
 from .follows import follow, followers, is_following, unfollow
 from .ideas import (
@@ -52,6 +53,6 @@ __all__ = [
     "get_consultation", "get_idea", "get_reuse", "has_voted", "is_following", "list_ideas", "moderation_log", "moderation_queue",
     "notices_for", "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",
     "publish_results", "published_reuses", "results", "set_consultation_status", "set_idea_status", "stance_summary",
-    "submit_idea", "submit_reuse", "submit_response", "unfollow", "update_challenge", "visible_challenges", "votes_left", "withdraw_idea",
+    "submit_idea", "submit_reuse", "submit_response", "unfollow", "update_challenge", "update_consultation", "visible_challenges", "votes_left", "withdraw_idea",
     "withdraw_vote",
 ]

@@ -57,9 +57,7 @@ def _clean_questions(items, errors: Errors) -> list[dict]:
     return questions
 
 
-def create_consultation(challenge, *, actor, data: dict) -> Consultation:
-    """A draft questionnaire on ``challenge``; ``data["questions"]`` lists the questions in order."""
-    permissions.require(actor, "consultation.manage", challenge)
+def _clean_consultation(data: dict) -> tuple[dict, list[dict]]:
     errors = Errors()
     title_fr, title_en = str(data.get("title_fr") or "").strip(), str(data.get("title_en") or "").strip()
     if not (title_fr or title_en):
@@ -69,17 +67,51 @@ def create_consultation(challenge, *, actor, data: dict) -> Consultation:
         errors.add("closes", _("A consultation closes after it opens."))
     questions = _clean_questions(data.get("questions"), errors)
     errors.raise_if_any()
+    fields = {"title_fr": title_fr[:300], "title_en": title_en[:300],
+              "description_fr": str(data.get("description_fr") or ""),
+              "description_en": str(data.get("description_en") or ""), "opens": opens, "closes": closes}
+    return fields, questions
+
+
+def _save_questions(consultation: Consultation, questions: list[dict]) -> None:
+    for position, item in enumerate(questions):
+        item = dict(item)
+        choices = item.pop("choices")
+        question = Question.objects.create(consultation=consultation, position=position, **item)
+        Choice.objects.bulk_create([Choice(question=question, position=i, **c) for i, c in enumerate(choices)])
+
+
+def create_consultation(challenge, *, actor, data: dict) -> Consultation:
+    """A draft questionnaire on ``challenge``; ``data["questions"]`` lists the questions in order."""
+    permissions.require(actor, "consultation.manage", challenge)
+    fields, questions = _clean_consultation(data)
     with transaction.atomic():
-        consultation = Consultation.objects.create(
-            challenge=challenge, title_fr=title_fr[:300], title_en=title_en[:300],
-            description_fr=str(data.get("description_fr") or ""), description_en=str(data.get("description_en") or ""),
-            opens=opens, closes=closes)
-        for position, item in enumerate(questions):
-            choices = item.pop("choices")
-            question = Question.objects.create(consultation=consultation, position=position, **item)
-            Choice.objects.bulk_create([Choice(question=question, position=i, **c) for i, c in enumerate(choices)])
+        consultation = Consultation.objects.create(challenge=challenge, **fields)
+        _save_questions(consultation, questions)
         record("participation.consultation.created", actor=actor, obj=consultation, organisation=challenge.organisation,
                changes={"questions": (None, len(questions))})
+    return consultation
+
+
+def update_consultation(consultation: Consultation, *, actor, data: dict) -> Consultation:
+    """Rewrite a draft questionnaire: its texts, dates and questions (``data`` as for
+    ``create_consultation``). Once open, answers refer to the questions, so they stay as they are."""
+    permissions.require(actor, "consultation.manage", consultation.challenge)
+    fields, questions = _clean_consultation(data)
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if consultation.status != Consultation.Status.DRAFT:
+            raise Conflict(_("Only a draft consultation can be changed."))
+        before = consultation.questions.count()
+        changes = {k: (getattr(consultation, k), v) for k, v in fields.items() if getattr(consultation, k) != v}
+        for field, value in fields.items():
+            setattr(consultation, field, value)
+        consultation.save()
+        consultation.questions.all().delete()
+        _save_questions(consultation, questions)
+        changes["questions"] = (before, len(questions))
+        record("participation.consultation.updated", actor=actor, obj=consultation,
+               organisation=consultation.challenge.organisation, changes=changes)
     return consultation
 
 
