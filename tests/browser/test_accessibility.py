@@ -313,6 +313,7 @@ def _build_participation() -> dict:
         "participation rules": "/participation-rules/",
         "consultation results": f"{base}consultations/{consultation.pk}/results/",
         "consultation (signed in)": f"{base}consultations/{consultation.pk}/",
+        "new consultation (signed in)": f"{base}consultations/new/",
         "idea (signed in)": f"{base}ideas/{idea.pk}/",
         "moderation dashboard": "/moderation/",
         "moderation log": "/moderation/log/",
