@@ -80,14 +80,28 @@ def _ip(call) -> str | None:
     return call.request.META.get("REMOTE_ADDR") or None
 
 
+class _Unknown(Exception):
+    """A filter names nothing the caller may see: the answer is an empty page, as for datasets."""
+
+
 def _dataset(name: str | None, actor):
     if not name:
         return None
     dataset = permissions.visible_datasets(actor, Dataset.objects.filter(name=name.lower())).first()
     if dataset is None:
-        raise ApiError(400, "validation", _("Some parameters are not valid."),
-                       fields={"dataset": [_("No dataset is named %(name)s.") % {"name": name}]})
+        raise _Unknown
     return dataset
+
+
+def _empty_when_unknown(view):
+    @functools.wraps(view)
+    def wrapper(call):
+        try:
+            return view(call)
+        except _Unknown:
+            return paging.page(call, 0, [], **({"seed": None} if view.__name__ == "list_ideas" else {}))
+
+    return wrapper
 
 
 CHALLENGE_NAME = path_param("name", gettext_lazy("The challenge's name or id."))
@@ -123,6 +137,7 @@ def _challenges(actor):
                description=gettext_lazy(
                    "Public challenges, newest first, with the datasets they concern, their phases and "
                    "their results statement once published."))
+@_empty_when_unknown
 def list_challenges(call):
     qs = _challenges(call.actor)
     status = call.params.get("status")
@@ -196,6 +211,7 @@ def _ideas_data(ideas, actor) -> list[dict]:
                description=gettext_lazy(
                    "The visible ideas of a challenge. The random order is the caller's own (no idea keeps "
                    "the top spot for everyone) and stable through the pages of one seed."))
+@_empty_when_unknown
 def list_ideas(call):
     challenge = services.get_challenge(call.params["name"], actor=call.actor)
     sort = call.params["sort"]
@@ -420,13 +436,13 @@ def _reuses(qs):
                description=gettext_lazy(
                    "Apps, visualisations, articles and research built on the data, once a moderator has "
                    "reviewed them."))
+@_empty_when_unknown
 def list_reuses(call):
     challenge = None
     if call.params.get("challenge"):
         challenge = services.visible_challenges(actor=call.actor).filter(name=call.params["challenge"].lower()).first()
         if challenge is None:
-            raise ApiError(400, "validation", _("Some parameters are not valid."),
-                           fields={"challenge": [_("Challenge not found.")]})
+            raise _Unknown
     qs = services.published_reuses(dataset=_dataset(call.params.get("dataset"), call.actor), challenge=challenge)
     if call.params.get("kind"):
         qs = qs.filter(kind=call.params["kind"])

@@ -70,7 +70,8 @@ def test_challenges_list_and_detail(world, v1):
     assert v1.get("/challenges", {"organisation": "autre"}).body["count"] == 0
     assert v1.get("/challenges", {"phase": "voting"}).body["count"] == 0
     assert v1.get("/challenges", {"phase": "ideas"}).body["count"] == 1
-    assert v1.get("/challenges", {"dataset": "nothing"}).error["fields"]["dataset"]
+    assert v1.get("/challenges", {"dataset": "nothing"}).body["count"] == 0
+    assert v1.get("/challenges", {"dataset": "secret"}).body["count"] == 0
 
 
 def test_draft_challenges_only_for_the_organisation(world, v1):
@@ -267,7 +268,9 @@ def test_reuses_list_submit_and_visibility(world, v1):
     assert listed[0]["challenges"][0]["name"] == "canopee" and listed[0]["published"]
     assert v1.get("/reuses", {"kind": "article"}).body["count"] == 0
     assert v1.get("/reuses", {"dataset": "arbres"}).body["count"] == 1
-    assert v1.get("/reuses", {"challenge": "brouillon"}).status == 400
+    assert v1.get("/reuses", {"challenge": "brouillon"}).body["count"] == 0
+    assert v1.get("/challenges/canopee/ideas", {"dataset": "nothing"}).body == {
+        "count": 0, "next": None, "previous": None, "results": [], "seed": None}
 
 
 def test_flags_hide_content_at_the_threshold(world, v1, settings):
