@@ -117,7 +117,7 @@ WRITE_ERRORS = (403, 404, 409, 429)
 
 def _challenges(actor):
     return (services.visible_challenges(actor=actor).select_related("organisation")
-            .prefetch_related(Prefetch("consultations", Consultation.objects.order_by("created")))
+            .prefetch_related("datasets", Prefetch("consultations", Consultation.objects.order_by("created")))
             .annotate(visible_ideas=Count("ideas", filter=Q(ideas__moderation=Moderation.VISIBLE)
                                           & ~Q(ideas__status=Idea.Status.WITHDRAWN), distinct=True)))
 

@@ -326,3 +326,13 @@ def test_private_datasets_are_not_listed_to_outsiders(world, v1):
     assert v1.get("/challenges/canopee").body["datasets"] == []
     assert v1.get(f"/ideas/{world.idea.pk}").body["datasets"] == []
     assert [d["name"] for d in as_user(world.member).get("/challenges/canopee").body["datasets"]] == ["arbres"]
+
+
+def test_lists_cost_the_same_whatever_their_length(world, v1, django_assert_max_num_queries):
+    for n in range(5):
+        make_challenge(world.org, name=f"defi-liste-{n}", datasets=[world.dataset])
+        make_idea(world.challenge, title=f"Idée numéro {n} de la liste", body=f"Un texte différent pour l'idée {n}, assez long.")
+    with django_assert_max_num_queries(8):
+        assert v1.get("/challenges").body["count"] == 6
+    with django_assert_max_num_queries(8):
+        assert v1.get("/challenges/canopee/ideas").body["count"] == 6
