@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts import permissions
-from ouvert.accounts.permissions import can, editable_organisations
+from ouvert.accounts.permissions import (
+    can,
+    editable_organisations,
+    is_sysadmin,
+    moderated_organisations,
+)
 from ouvert.core.errors import Conflict, ValidationFailed
 
 from .. import services
@@ -54,6 +59,8 @@ def challenge_list(request):
     context.update({
         "challenges": [(c, phases_of(c)) for c in context["page_obj"]],
         "drafts": drafts, "can_create": bool(organisations),
+        "can_moderate": request.user.is_authenticated and (
+            is_sysadmin(request.user) or moderated_organisations(request.user).exists()),
     })
     return render(request, "participation/challenge_list.html", context)
 
