@@ -14,7 +14,7 @@ from .challenges import (
     publish_results,
     update_challenge,
 )
-from .comments import comment_thread, post_comment, stance_summary
+from .comments import comment_page, comment_thread, post_comment, stance_summary
 from .consultations import (
     create_consultation,
     export_responses_csv,
@@ -46,7 +46,7 @@ from .reuses import get_reuse, published_reuses, submit_reuse
 from .votes import cast_vote, has_voted, votes_left, withdraw_vote
 
 __all__ = [
-    "Sender", "cast_vote", "challenges_for_dataset", "comment_thread", "create_challenge", "create_consultation",
+    "Sender", "cast_vote", "challenges_for_dataset", "comment_page", "comment_thread", "create_challenge", "create_consultation",
     "decide", "decide_many", "export_responses_csv", "flag_content", "follow", "followers", "get_challenge",
     "get_consultation", "get_idea", "get_reuse", "has_voted", "is_following", "list_ideas", "moderation_log", "moderation_queue",
     "notices_for", "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",
