@@ -55,6 +55,12 @@ def plain(text: str | None, limit: int = 200) -> str:
     """A short plain-text excerpt of a Markdown text (for cards and meta descriptions)."""
     if not text:
         return ""
+    # Only the beginning can reach the excerpt: render the first lines that give enough text,
+    # not a whole 20,000-character description (cut at a line end, so no inline markup is split).
+    budget = max(limit * 4, 400)
+    if len(text) > budget:
+        end = text.find("\n", budget)
+        text = text[:end] if 0 <= end < budget * 4 else text[: budget * 4]
     stripped = nh3.clean(_md.render(text), tags=set())
     stripped = re.sub(r"\s+", " ", stripped).strip()
     return stripped if len(stripped) <= limit else stripped[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -93,36 +93,36 @@ def test_idea_page_queries_do_not_grow_with_comments(client, challenge, django_a
 def test_long_discussions_are_paged_by_thread(client, challenge):
     idea = make_idea(challenge)
     tops = []
-    for i in range(23):
+    for i in range(13):
         tops.append(make_comment(idea, body=f"Premier niveau {i} : voici mon avis sur cette idée de la Ville."))
     reply = make_comment(idea, parent=tops[0], body="Une réponse au tout premier commentaire du fil.")
     deep = make_comment(idea, parent=reply, body="Une réponse à la réponse, au troisième niveau du fil.")
-    late = make_comment(idea, parent=tops[21], body="Une réponse à un commentaire de la deuxième page.")
+    late = make_comment(idea, parent=tops[11], body="Une réponse à un commentaire de la deuxième page.")
     thread = services.comment_thread(idea)
 
-    page, comments = services.comment_page(idea, page=1, per_page=20)
-    assert page.paginator.num_pages == 2 and page.paginator.count == 23
+    page, comments = services.comment_page(idea, page=1, per_page=10)
+    assert page.paginator.num_pages == 2 and page.paginator.count == 13
     assert comments == thread[: len(comments)] and comments[:3] == [tops[0], reply, deep]
-    assert [c for c in comments if c.depth == 1] == tops[:20]
-    last_page, rest = services.comment_page(idea, page="last", per_page=20)
+    assert [c for c in comments if c.depth == 1] == tops[:10]
+    last_page, rest = services.comment_page(idea, page="last", per_page=10)
     assert last_page.number == 2 and comments + rest == thread and late in rest
-    assert services.comment_page(idea, page="nonsense", per_page=20)[0].number == 1
+    assert services.comment_page(idea, page="nonsense", per_page=10)[0].number == 1
 
     html = client.get(_idea_url(idea, "?comments=2")).content.decode()
     assert "Une réponse à un commentaire de la deuxième page." in html
     assert "Premier niveau 0 :" not in html
-    assert "26 comments" in html or "26 commentaires" in html
+    assert "16 comments" in html or "16 commentaires" in html
     assert "comments=1#comments" in html
 
 
 def test_a_posted_comment_leads_to_the_page_that_shows_it(client, challenge):
     idea = make_idea(challenge)
-    for i in range(20):
+    for i in range(10):
         make_comment(idea, body=f"Commentaire {i} : je trouve que cette idée mérite d'être étudiée.")
     client.force_login(make_user("commentatrice"))
     with translation.override("en"):
         action = reverse("participation:idea_comment", args=[challenge.name, idea.pk])
-    response = client.post(action, {"body": "Un vingt et unième commentaire, sur la deuxième page.", "stance": "for"})
+    response = client.post(action, {"body": "Un onzième commentaire, sur la deuxième page.", "stance": "for"})
     comment = Comment.objects.get(author__username="commentatrice")
     assert response.status_code == 302
     assert response["Location"].endswith(f"?comments=2#comment-{comment.pk}")

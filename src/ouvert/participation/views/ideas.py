@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ from ..models import Comment, Idea, Moderation
 from ._common import client_ip, domain_errors, held_reason, page_links, refuse, wants_json
 
 #: Top-level comments per page of a discussion (each shown with its replies).
-COMMENTS_PER_PAGE = 20
+COMMENTS_PER_PAGE = 10
 
 
 def _idea_in(request, name, idea_id) -> Idea:
@@ -72,7 +73,9 @@ def idea_detail(request, name, idea_id):
         "held_reason": held_reason(idea) if idea.moderation == Moderation.HELD else "",
         "datasets": list(idea.datasets.filter(state="active", private=False)),
         "vote_threshold": challenge.vote_threshold,
-        "stances_choices": Comment.Stance.choices, "rule_choices": rule_choices(),
+        # The rules' options are the same in every report form of the page: built once.
+        "stances_choices": Comment.Stance.choices,
+        "rule_options": format_html_join("", '<option value="{}">{}</option>', rule_choices()),
         "comment_count": sum(stances.values()) if idea.is_visible else 0,
     }
     if comment_page is not None:
