@@ -114,6 +114,15 @@ def test_long_discussions_are_paged_by_thread(client, challenge):
     assert "16 comments" in html or "16 commentaires" in html
     assert "comments=1#comments" in html
 
+    client.force_login(make_user("lectrice"))
+    html = client.get(_idea_url(idea)).content.decode()
+    for comment in (tops[0], reply):  # each its own reply and report forms, with its own ids
+        assert f'<input type="hidden" name="parent" value="{comment.pk}">' in html
+        assert f'id="comment-body-{comment.pk}"' in html and f'id="flag-rule-{comment.pk}"' in html
+        assert f'/comments/{comment.pk}/flag/"' in html
+    assert f'name="parent" value="{deep.pk}"' not in html  # the third level takes no replies
+    assert "00000000-0000-0000-0000-000000000000" not in html
+
 
 def test_a_posted_comment_leads_to_the_page_that_shows_it(client, challenge):
     idea = make_idea(challenge)
