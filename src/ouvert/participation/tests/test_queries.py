@@ -135,3 +135,18 @@ def test_a_posted_comment_leads_to_the_page_that_shows_it(client, challenge):
     comment = Comment.objects.get(author__username="commentatrice")
     assert response.status_code == 302
     assert response["Location"].endswith(f"?comments=2#comment-{comment.pk}")
+
+
+def test_random_order_is_the_seeded_permutation_computed_exactly(challenge):
+    from ouvert.participation.models import RANDOM_KEY_MODULUS, Idea
+    from ouvert.participation.services.ideas import _random_order
+
+    ideas = [make_idea(challenge) for _ in range(6)]
+    # Keys near the top of their range: the product needs 62 bits, which floats would round.
+    for n, idea in enumerate(ideas):
+        Idea.objects.filter(pk=idea.pk).update(random_key=RANDOM_KEY_MODULUS - 1 - n * 977)
+    keys = dict(Idea.objects.filter(challenge=challenge).values_list("pk", "random_key"))
+    for seed in ("a", "b", "session-42"):
+        multiplier, offset = _random_order(seed)
+        expected = sorted(keys, key=lambda pk: ((keys[pk] * multiplier + offset) % RANDOM_KEY_MODULUS, str(pk)))
+        assert [i.pk for i in services.list_ideas(challenge, actor=None, sort="random", seed=seed)] == expected
