@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .. import rules, services
@@ -40,7 +41,7 @@ def stamp(fragment, value):
 
     The reply and report forms are the same for every comment but for its id: rendering them
     once and stamping each copy keeps a page of a long discussion cheap to build."""
-    return mark_safe(str(fragment).replace(PLACEHOLDER, str(value)))  # noqa: S308 - a UUID into safe HTML
+    return mark_safe(str(fragment).replace(PLACEHOLDER, escape(str(value))))  # noqa: S308 - escaped value into safe HTML
 
 
 @register.simple_tag
