@@ -51,10 +51,25 @@ def problems(text: str | None) -> list[str]:
     return found
 
 
+#: What makes Markdown differ from its plain text: inline markup, HTML, entities, escapes, and
+#: block markers at the start of a line (headings, quotes, lists, code, tables, rules).
+_MARKUP = re.compile(r"[*_`\[\]<>&\\|~!]|^\s*(?:#|>|[-+=]|\d+[.)])|^ {4}|\t", re.M)
+
+
 def plain(text: str | None, limit: int = 200) -> str:
     """A short plain-text excerpt of a Markdown text (for cards and meta descriptions)."""
     if not text:
         return ""
+    if not _MARKUP.search(text):
+        # Plain prose (most ideas and comments): Markdown would give back the same words.
+        stripped = re.sub(r"\s+", " ", text).strip()
+        return stripped if len(stripped) <= limit else stripped[: limit - 1].rsplit(" ", 1)[0] + "…"
+    # Only the beginning can reach the excerpt: render the first lines that give enough text,
+    # not a whole 20,000-character description (cut at a line end, so no inline markup is split).
+    budget = max(limit * 4, 400)
+    if len(text) > budget:
+        end = text.find("\n", budget)
+        text = text[:end] if 0 <= end < budget * 4 else text[: budget * 4]
     stripped = nh3.clean(_md.render(text), tags=set())
     stripped = re.sub(r"\s+", " ", stripped).strip()
     return stripped if len(stripped) <= limit else stripped[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -184,10 +184,15 @@ class Idea(ModeratedContent):
         ordering = ["-created"]
         verbose_name = _("idea")
         verbose_name_plural = _("ideas")
+        # One index per order of the idea list, holding the whole sort key and the status: a
+        # page (even a deep one) and the count are read from the index, without sorting.
         indexes = [
-            models.Index(fields=["challenge", "moderation", "-vote_count"]),
-            models.Index(fields=["challenge", "moderation", "-created"]),
-            models.Index(fields=["challenge", "moderation", "-comment_count"]),
+            models.Index(fields=["challenge", "moderation", "-vote_count", "-created", "id", "status"],
+                         name="idea_list_support"),
+            models.Index(fields=["challenge", "moderation", "-created", "id", "status"], name="idea_list_newest"),
+            models.Index(fields=["challenge", "moderation", "-comment_count", "-created", "id", "status"],
+                         name="idea_list_discussed"),
+            models.Index(fields=["challenge", "moderation", "random_key", "id", "status"], name="idea_list_random"),
         ]
 
     def __str__(self) -> str:
@@ -242,7 +247,12 @@ class Comment(ModeratedContent):
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
         constraints = [models.CheckConstraint(condition=Q(depth__gte=1, depth__lte=3), name="comment_depth_1_to_3")]
-        indexes = [models.Index(fields=["idea", "moderation", "created"])]
+        indexes = [
+            models.Index(fields=["idea", "moderation", "created"]),
+            # A page of a discussion: the idea's top-level comments in reading order.
+            models.Index(fields=["idea", "parent", "moderation", "created", "id"], name="comment_threads"),
+            models.Index(fields=["idea", "moderation", "stance"], name="comment_stances"),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]

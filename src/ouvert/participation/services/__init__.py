@@ -15,7 +15,7 @@ from .challenges import (
     update_challenge,
     visible_challenges,
 )
-from .comments import comment_thread, get_comment, post_comment, stance_summary
+from .comments import comment_page, comment_thread, get_comment, post_comment, stance_summary
 from .consultations import (
     create_consultation,
     export_responses_csv,
@@ -48,7 +48,7 @@ from .reuses import get_reuse, published_reuses, submit_reuse
 from .votes import cast_vote, has_voted, votes_left, withdraw_vote
 
 __all__ = [
-    "Sender", "cast_vote", "challenges_for_dataset", "comment_thread", "create_challenge", "create_consultation",
+    "Sender", "cast_vote", "challenges_for_dataset", "comment_page", "comment_thread", "create_challenge", "create_consultation",
     "decide", "decide_many", "export_responses_csv", "flag_content", "follow", "followers", "get_challenge", "get_comment",
     "get_consultation", "get_idea", "get_reuse", "has_voted", "is_following", "list_ideas", "moderation_log", "moderation_queue",
     "notices_for", "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
@@ -111,8 +112,43 @@ def comment_thread(idea: Idea) -> list[Comment]:
     return ordered
 
 
+def comment_page(idea: Idea, *, page=1, per_page: int = 20) -> tuple[Page, list[Comment]]:
+    """One page of the idea's discussion: ``per_page`` top-level comments, oldest first, each
+    followed by its visible replies, in the order of ``comment_thread``.
+
+    ``page`` is a number or ``"last"``. Four queries whatever the size of the discussion (the
+    count, the top-level comments, their replies, the replies to those), so an idea with
+    thousands of comments opens as fast as one with ten.
+    """
+    visible = Comment.objects.filter(idea=idea, moderation=Moderation.VISIBLE)
+    paginator = Paginator(visible.filter(parent__isnull=True).order_by("created", "id"), per_page)
+    current = paginator.get_page(paginator.num_pages if page == "last" else page)
+    top = list(current.object_list)
+    children: dict = {}
+    parents = [c.pk for c in top]
+    for _depth in range(2, Comment.MAX_DEPTH + 1):
+        if not parents:
+            break
+        replies = list(visible.filter(parent_id__in=parents).order_by("created", "id"))
+        for reply in replies:
+            children.setdefault(reply.parent_id, []).append(reply)
+        parents = [r.pk for r in replies]
+    ordered: list[Comment] = []
+
+    def walk(comment):
+        ordered.append(comment)
+        for reply in children.get(comment.pk, []):
+            walk(reply)
+
+    for comment in top:
+        walk(comment)
+    return current, ordered
+
+
 def stance_summary(idea: Idea) -> dict[str, int]:
     summary = dict.fromkeys(Comment.Stance.values, 0)
-    for stance in Comment.objects.filter(idea=idea, moderation=Moderation.VISIBLE).values_list("stance", flat=True):
-        summary[stance] += 1
+    counts = (Comment.objects.filter(idea=idea, moderation=Moderation.VISIBLE).order_by()
+              .values_list("stance").annotate(n=Count("id")))
+    for stance, n in counts:
+        summary[stance] = n
     return summary

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -241,6 +240,9 @@ def list_ideas(challenge: Challenge, *, actor, sort: str = "support", seed: str 
     if sort == "discussed":
         return qs.order_by("-comment_count", "-created", "id")
     multiplier, offset = _random_order(seed or "")
+    # The % operator, not Mod(): integer arithmetic in the database on both back ends (on
+    # SQLite, Mod() calls a Python function per row, in floating point). Keys and multiplier
+    # are below 2**31, so the product fits in 64 bits.
     return qs.annotate(
-        shuffle=Mod(F("random_key") * Value(multiplier) + Value(offset), Value(RANDOM_KEY_MODULUS))
+        shuffle=(F("random_key") * Value(multiplier) + Value(offset)) % Value(RANDOM_KEY_MODULUS)
     ).order_by("shuffle", "id")

@@ -352,3 +352,11 @@ def test_showcase_submission(client, challenge):
 
 def test_footer_links_to_the_rules(client):
     assert url("participation:rules", lang="fr") in page(client, url("web:home", lang="fr"))
+
+
+def test_challenge_list_links_the_moderation_queue_for_moderators_only(client, org, moderator, challenge):
+    queue = url("participation:moderation")
+    client.force_login(moderator)
+    assert f'href="{queue}"' in page(client, url("participation:challenges"))
+    client.force_login(make_user("citoyen"))
+    assert f'href="{queue}"' not in page(client, url("participation:challenges"))

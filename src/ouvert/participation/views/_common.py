@@ -72,11 +72,11 @@ def paginate(request, items, per_page: int = PAGE_SIZE) -> dict:
     return {"page_obj": page, **page_links(request, page.number, page.paginator.num_pages)}
 
 
-def page_links(request, number: int, pages: int) -> dict:
+def page_links(request, number: int, pages: int, *, param: str = "page", anchor: str = "") -> dict:
     def link(n):
         params = request.GET.copy()
-        params["page"] = n
-        return f"{request.path}?{params.urlencode()}"
+        params[param] = n
+        return f"{request.path}?{params.urlencode()}{anchor}"
 
     window = range(max(1, number - 2), min(pages, number + 2) + 1)
     return {

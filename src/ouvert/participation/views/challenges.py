@@ -14,13 +14,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts import permissions
-from ouvert.accounts.permissions import can, editable_organisations
+from ouvert.accounts.permissions import (
+    can,
+    editable_organisations,
+    is_sysadmin,
+    moderated_organisations,
+)
 from ouvert.core.errors import Conflict, ValidationFailed
 
 from .. import services
 from ..errors import ParticipationError
 from ..forms import ChallengeForm, IdeaForm, ResultsForm
-from ..models import PHASES, Challenge, Phase
+from ..models import PHASES, Challenge, Idea, Phase
 from ._common import client_ip, domain_errors, held_reason, paginate
 
 SORT_LABELS = {
@@ -54,6 +59,8 @@ def challenge_list(request):
     context.update({
         "challenges": [(c, phases_of(c)) for c in context["page_obj"]],
         "drafts": drafts, "can_create": bool(organisations),
+        "can_moderate": request.user.is_authenticated and (
+            is_sysadmin(request.user) or moderated_organisations(request.user).exists()),
     })
     return render(request, "participation/challenge_list.html", context)
 
@@ -72,11 +79,15 @@ def _challenge_context(request, challenge, idea_form=None) -> dict:
     sort = sort if sort in SORT_LABELS else "support"
     ideas = services.list_ideas(challenge, actor=request.user, sort=sort,
                                 seed=_seed(request) if sort == "random" else None)
-    context = paginate(request, ideas)
+    # Page through the ids alone (a narrow sort, whatever the length of the descriptions),
+    # then read the page's ideas.
+    context = paginate(request, ideas.values_list("id", flat=True))
+    ids = list(context["page_obj"])
+    by_id = Idea.objects.in_bulk(ids)
     user = request.user
     return {
         **context,
-        "challenge": challenge, "ideas": list(context["page_obj"]), "sort": sort,
+        "challenge": challenge, "ideas": [by_id[pk] for pk in ids if pk in by_id], "sort": sort,
         "sorts": list(SORT_LABELS.items()), "phases": phases_of(challenge),
         "datasets": list(challenge.datasets.filter(state="active", private=False).select_related("organisation")),
         "reuses": list(services.published_reuses(challenge=challenge)[:20]),

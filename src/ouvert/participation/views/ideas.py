@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +20,10 @@ from .. import services
 from ..errors import ParticipationError, VoteError
 from ..forms import AnswerForm, CommentForm, FlagForm, rule_choices
 from ..models import Comment, Idea, Moderation
-from ._common import client_ip, domain_errors, held_reason, refuse, wants_json
+from ._common import client_ip, domain_errors, held_reason, page_links, refuse, wants_json
+
+#: Top-level comments per page of a discussion (each shown with its replies).
+COMMENTS_PER_PAGE = 10
 
 
 def _idea_in(request, name, idea_id) -> Idea:
@@ -32,16 +37,31 @@ def _idea_url(idea, anchor: str = "") -> str:
     return reverse("participation:idea", args=[idea.challenge.name, idea.pk]) + anchor
 
 
+def _comment_url(idea, comment) -> str:
+    """The address of ``comment`` on the page of the discussion that shows its thread."""
+    root = comment
+    while root.parent_id is not None:
+        root = root.parent
+    before = Comment.objects.filter(idea=idea, moderation=Moderation.VISIBLE, parent__isnull=True).filter(
+        Q(created__lt=root.created) | Q(created=root.created, id__lt=root.id)).count()
+    page = before // COMMENTS_PER_PAGE + 1
+    return _idea_url(idea, (f"?comments={page}" if page > 1 else "") + f"#comment-{comment.pk}")
+
+
 @domain_errors
 def idea_detail(request, name, idea_id):
     idea = _idea_in(request, name, idea_id)
     user = request.user
     challenge = idea.challenge
-    comments = services.comment_thread(idea) if idea.is_visible else []
+    comment_page, comments = None, []
+    if idea.is_visible:
+        requested = request.GET.get("comments") or 1
+        comment_page, comments = services.comment_page(idea, page=requested, per_page=COMMENTS_PER_PAGE)
     is_author = user.is_authenticated and idea.author_id == user.pk
+    stances = services.stance_summary(idea) if idea.is_visible else dict.fromkeys(Comment.Stance.values, 0)
     context = {
         "idea": idea, "challenge": challenge, "comments": comments,
-        "max_depth": Comment.MAX_DEPTH, "stances": services.stance_summary(idea),
+        "max_depth": Comment.MAX_DEPTH, "stances": stances,
         "comment_form": CommentForm(), "flag_form": FlagForm(),
         "has_voted": services.has_voted(idea, actor=user),
         "accepts_votes": challenge.accepts_votes() and idea.is_visible,
@@ -53,8 +73,14 @@ def idea_detail(request, name, idea_id):
         "held_reason": held_reason(idea) if idea.moderation == Moderation.HELD else "",
         "datasets": list(idea.datasets.filter(state="active", private=False)),
         "vote_threshold": challenge.vote_threshold,
-        "stances_choices": Comment.Stance.choices, "rule_choices": rule_choices(),
+        # The rules' options are the same in every report form of the page: built once.
+        "stances_choices": Comment.Stance.choices,
+        "rule_options": format_html_join("", '<option value="{}">{}</option>', rule_choices()),
+        "comment_count": sum(stances.values()) if idea.is_visible else 0,
     }
+    if comment_page is not None:
+        context["comment_pages"] = page_links(request, comment_page.number, comment_page.paginator.num_pages,
+                                              param="comments", anchor="#comments")
     return render(request, "participation/idea.html", context)
 
 
@@ -104,7 +130,7 @@ def idea_comment(request, name, idea_id):
         return refuse(request, exc, back)
     if comment.is_visible:
         messages.success(request, _("Your comment is published."))
-        return redirect(_idea_url(idea, f"#comment-{comment.pk}"))
+        return redirect(_comment_url(idea, comment))
     messages.warning(request, _("Your comment is waiting for review because %(reason)s. You will find the "
                                 "decision on your contributions page.") % {"reason": held_reason(comment)})
     return redirect(back)
@@ -120,7 +146,7 @@ def idea_flag(request, name, idea_id, comment_id=None):
         content = Comment.objects.filter(pk=comment_id, idea=idea, moderation=Moderation.VISIBLE).first()
         if content is None:
             raise NotFound(_("Comment not found."))
-    back = _idea_url(idea, f"#comment-{comment_id}" if comment_id else "")
+    back = _comment_url(idea, content) if comment_id else _idea_url(idea)
     form = FlagForm(request.POST)
     form.is_valid()
     try:
