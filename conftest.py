@@ -14,6 +14,34 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests start with what the migrations load (the licence register).
+
+    The flush that ends a transactional test empties every table, and re-creates only content
+    types and permissions; a test that follows it would otherwise find no licences. Restoring
+    them here, rather than through ``serialized_rollback``, works in any test order (serialized
+    content types clash with the ones such a flush re-creates)."""
+    if not _is_transactional(request):
+        yield
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("ouvert.catalog.migrations.0002_licences").load(apps, None)
+    yield
+
+
 @pytest.fixture(scope="session")
 def migrated_sqlite_file(tmp_path_factory, django_db_blocker):
     """A migrated SQLite file that tests copy when threads or worker processes must share a

@@ -93,19 +93,14 @@ def describe(violations: list[dict]) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Put back what the migrations load (licences), which a transactional test's flush removes,
-    and start each test with empty rate-limit counters."""
+def _empty_rate_limits(request):
+    """Each browser test starts with empty rate-limit counters (the licences are put back by the
+    root conftest's ``_reference_data``)."""
     if "live_server" not in request.fixturenames:
         yield
         return
-    import importlib
-
-    from django.apps import apps
     from django.core.cache import cache
 
-    request.getfixturevalue("transactional_db")
-    importlib.import_module("ouvert.catalog.migrations.0002_licences").load(apps, None)
     cache.clear()
     yield
     cache.clear()

@@ -23,7 +23,7 @@ from ouvert.core.testing import make_dataset, make_organisation, make_sysadmin
 CKANAPI = Path(sys.executable).with_name("ckanapi")
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the licences
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not CKANAPI.exists(), reason="ckanapi is not installed (pip install ckanapi)"),
 ]
 
