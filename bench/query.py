@@ -157,6 +157,19 @@ def ckan_measures(url: str, token: str, rid: str) -> dict:
     }
 
 
+def wait_for_ckan(url: str, token: str, rid: str) -> None:
+    """Wait until xloader has finished with the resource (its full-text index included)."""
+    while True:
+        request = urllib.request.Request(
+            f"{url.rstrip('/')}/api/3/action/xloader_status?resource_id={rid}",
+            headers={"Authorization": token})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            state = json.load(response)["result"].get("status")
+        if state in ("complete", "error"):
+            return
+        time.sleep(5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -169,6 +182,7 @@ def main() -> None:
         ours = {name: median_ms(func, args.repeat) for name, func in ouvert_measures(rid).items()}
         if args.ckan:
             peer_label = "CKAN (live)"
+            wait_for_ckan(*args.ckan)
             peer = {name: median_ms(func, args.repeat) for name, func in ckan_measures(*args.ckan).items()}
         else:
             peer_label = "CKAN (ref.)"

@@ -334,10 +334,11 @@ def sql_parse(v: str, ctype: ColumnType) -> str:
     parsed = f"coalesce({fast}, {slow})" if fast else slow
     if ctype.type in ("integer", "number"):
         # A code such as 01340 met after the sample must not lose its zero: it does not
-        # parse, so the column falls back to text (the first test is cheap and rarely true).
-        maybe = " OR ".join(f"starts_with({v}, '{c}')" for c in "0 -+")
-        parsed = (f"(CASE WHEN ({maybe}) AND regexp_matches({v}, '^\\s*[+-]?0[0-9]') "
-                  f"THEN NULL ELSE {parsed} END)")
+        # parse, so the column falls back to text. The first test is cheap and rarely true:
+        # the first byte is one of " !"#$%&'()*+,-./0", a range holding the only first
+        # characters the pattern allows (space, sign, zero), compared without a function.
+        parsed = (f"(CASE WHEN ({v} >= ' ' AND {v} < '1') AND "
+                  f"regexp_matches({v}, '^\\s*[+-]?0[0-9]') THEN NULL ELSE {parsed} END)")
     return f"CAST({parsed} AS DATE)" if ctype.type == "date" else parsed
 
 

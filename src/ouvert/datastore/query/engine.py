@@ -1,9 +1,17 @@
 """A shared DuckDB connection for the datastore's own (trusted, generated) queries.
 
 The engine holds one in-memory DuckDB database per process and a small cache of what it knows
-about each table version (columns, row count, whether ``_id`` is dense). Queries read the
-Parquet file directly with ``read_parquet``: there is no catalog state to keep in sync with
-table versions, and DuckDB's Parquet metadata cache keeps repeated reads of a file cheap.
+about each table version (columns, row count, whether ``_id`` is the row's position, its
+Parquet footer). Queries read the Parquet file directly with ``read_parquet``: there is no
+catalog state to keep in sync with table versions, and DuckDB's Parquet metadata cache keeps
+repeated reads of a file cheap.
+
+Pages of the whole table in ``_id`` order (the default page, ``sort=_id desc``, a preview)
+need no query at all: when ``_id`` is the row's position, the page's rows are known by
+number, and ``read_rows`` takes them from the one or two Parquet row groups holding them,
+with pyarrow. Decoded row groups stay in a small per-process cache bounded in bytes (the
+way PostgreSQL keeps hot pages in its buffer cache), so the first page of a popular table
+costs a slice, not a decompression.
 Every call takes its own cursor, because a DuckDB connection must not be used by two threads
 at once, while cursors of one connection share the database and its caches.
 
@@ -12,6 +20,7 @@ User-written SQL never runs here: see ``sandbox.py``.
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
 from collections import OrderedDict
@@ -21,11 +30,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .errors import QueryError, _
 from .sqltext import ckan_type, quote_ident, quote_literal
 
 Tables = Mapping[str, "str | os.PathLike[str]"]
+
+#: Column types whose values pyarrow turns into the same Python objects as DuckDB does.
+ROW_READ_TYPES = frozenset({"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT",
+                            "BOOLEAN", "DATE", "TIMESTAMP", "VARCHAR"})
 
 
 @dataclass(frozen=True)
@@ -52,9 +67,18 @@ class TableInfo:
     columns: tuple[Column, ...]
     row_count: int
     size: int
-    #: ``_id`` runs exactly 1..row_count, so a page of the unfiltered table can be read by
-    #: ``_id`` range (Parquet row-group statistics then skip everything else).
+    #: ``_id`` is the row's position in the file plus one (1..row_count, in file order), so a
+    #: page of the unfiltered table can be read by ``_id`` range (Parquet row-group
+    #: statistics then skip everything else) or by row number (``QueryEngine.read_rows``).
     dense_ids: bool
+    #: The Parquet footer (pyarrow), for reading row groups without parsing it again.
+    metadata: Any = None
+    #: Where each row group starts (row numbers), and the total, as one tuple.
+    row_group_starts: tuple[int, ...] = ()
+    #: The largest row group's decoded size in bytes.
+    largest_row_group: int = 0
+    #: Identifies this version of the file (path, modification time, size).
+    stamp: tuple = ()
 
     @property
     def source(self) -> str:
@@ -96,6 +120,7 @@ class QueryEngine:
         threads: int | None = None,
         timeout: float = 30.0,
         cache_size: int = 256,
+        row_group_cache_bytes: int = 64 * 1024 * 1024,
     ):
         config: dict[str, Any] = {
             "memory_limit": memory_limit,
@@ -114,6 +139,10 @@ class QueryEngine:
         self._cache: OrderedDict[tuple, TableInfo] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._groups: OrderedDict[tuple, pa.Table] = OrderedDict()
+        self._group_bytes = 0
+        self._group_cache_bytes = row_group_cache_bytes
+        self._row_group_max = max(row_group_cache_bytes // 2, 8 * 1024 * 1024)
 
     # -- tables -----------------------------------------------------------------------------
 
@@ -141,28 +170,106 @@ class QueryEngine:
             if info is not None:
                 self._cache.move_to_end(key)
                 return info
-        info = self._inspect(name, path, stat.st_size)
+        info = self._inspect(name, path, stat.st_size, key[1:])
         with self._lock:
             self._cache[key] = info
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return info
 
-    def _inspect(self, name: str, path: str, size: int) -> TableInfo:
+    def _inspect(self, name: str, path: str, size: int, stamp: tuple) -> TableInfo:
         source = f"read_parquet({quote_literal(path)})"
         with self.cursor() as cur:
             described = cur.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
             columns = tuple(Column(row[0], row[1]) for row in described)
             names = [c.name for c in columns]
             if "_id" in names:
-                count, low, high = cur.execute(
-                    f"SELECT count(*), min(_id), max(_id) FROM {source}"
+                # One scan of one column, once per table version and process.
+                count, positional = cur.execute(
+                    f"SELECT count(*), coalesce(bool_and(_id IS NOT NULL AND "
+                    f"_id = file_row_number + 1), true) "
+                    f"FROM read_parquet({quote_literal(path)}, file_row_number = true)"
                 ).fetchone()
-                dense = count == 0 or (low == 1 and high == count)
+                dense = bool(positional)
             else:
                 (count,) = cur.execute(f"SELECT count(*) FROM {source}").fetchone()
                 dense = False
-        return TableInfo(name, path, columns, int(count), size, dense)
+        try:
+            metadata = pq.read_metadata(path)
+        except (OSError, pa.ArrowException):
+            metadata = None
+        starts: tuple[int, ...] = ()
+        largest = 0
+        if metadata is not None and metadata.num_rows == count:
+            bounds = [0]
+            for index in range(metadata.num_row_groups):
+                group = metadata.row_group(index)
+                bounds.append(bounds[-1] + group.num_rows)
+                largest = max(largest, group.total_byte_size)
+            starts = tuple(bounds)
+        return TableInfo(name, path, columns, int(count), size, dense, metadata, starts,
+                         largest, stamp)
+
+    # -- pages by row number ----------------------------------------------------------------
+
+    def can_read_rows(self, info: TableInfo, columns: Sequence[Column]) -> bool:
+        """Whether ``read_rows`` serves these columns of this table exactly as a query would.
+
+        Only for plain column types, whose Python values are the same through pyarrow as
+        through DuckDB, and for row groups small enough to decode whole.
+        """
+        if not info.dense_ids or not info.row_group_starts or info.metadata is None:
+            return False
+        if any(c.native_type not in ROW_READ_TYPES for c in columns):
+            return False
+        return info.largest_row_group <= self._row_group_max
+
+    def read_rows(self, info: TableInfo, columns: Sequence[Column], start: int,
+                  stop: int) -> pa.Table:
+        """Rows ``start`` to ``stop`` (0-based, end excluded) of the table, in file order."""
+        names = [c.name for c in columns]
+        starts = info.row_group_starts
+        stop = min(stop, info.row_count)
+        pieces = []
+        if start < stop:
+            first = bisect.bisect_right(starts, start) - 1
+            for group in range(first, len(starts) - 1):
+                if starts[group] >= stop:
+                    break
+                table = self._row_group(info, group)
+                low = max(start - starts[group], 0)
+                high = min(stop, starts[group + 1]) - starts[group]
+                pieces.append(table.select(names).slice(low, high - low))
+        if not pieces:
+            return info.metadata.schema.to_arrow_schema().empty_table().select(names)
+        return pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces)
+
+    def _row_group(self, info: TableInfo, group: int) -> pa.Table:
+        key = (info.stamp, group)
+        with self._lock:
+            table = self._groups.get(key)
+            if table is not None:
+                self._groups.move_to_end(key)
+                return table
+        parquet = pq.ParquetFile(info.path, metadata=info.metadata)
+        try:
+            table = parquet.read_row_group(group, use_threads=False)
+        finally:
+            parquet.close()
+        # View types (which some compute kernels lack) as plain strings.
+        table = table.cast(pa.schema([
+            f.with_type(pa.large_string()) if pa.types.is_string_view(f.type) else f
+            for f in table.schema]))
+        size = table.nbytes
+        if size <= self._group_cache_bytes // 2:
+            with self._lock:
+                if key not in self._groups:
+                    self._groups[key] = table
+                    self._group_bytes += size
+                while self._group_bytes > self._group_cache_bytes:
+                    _key, old = self._groups.popitem(last=False)
+                    self._group_bytes -= old.nbytes
+        return table
 
     # -- execution --------------------------------------------------------------------------
 
@@ -190,6 +297,15 @@ class QueryEngine:
             except duckdb.Error as exc:
                 raise translate_error(exc, timeout or self.timeout) from None
 
+
+    def fetch_arrow(self, sql: str, params: Sequence[Any] = (), *,
+                    timeout: float | None = None) -> pa.Table:
+        """Run one query and return its result as an Arrow table, within ``timeout`` seconds."""
+        with self.cursor() as cur, interrupt_after(cur, timeout or self.timeout):
+            try:
+                return cur.sql(sql, params=list(params)).to_arrow_table()
+            except duckdb.Error as exc:
+                raise translate_error(exc, timeout or self.timeout) from None
 
     def batches(self, sql: str, params: Sequence[Any] = (), *,
                 rows: int = 128 * 1024) -> Iterator[Any]:

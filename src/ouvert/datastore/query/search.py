@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .engine import QueryEngine, TableInfo, Tables, default_engine
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .engine import ROW_READ_TYPES, QueryEngine, TableInfo, Tables, default_engine
 from .errors import QueryError, _
 from .selection import Selection, ckan_filters, full_text, parse_fields, parse_sort
 from .sqltext import to_plain
@@ -76,6 +80,134 @@ def format_records(names: list[str], rows: list[tuple], records_format: str) -> 
     for row in rows:
         writer.writerow(["" if v is None else _csv_cell(to_plain(v)) for v in row])
     return buffer.getvalue()
+
+
+def format_arrow(table: pa.Table, records_format: str) -> Any:
+    """``format_records`` for rows held in an Arrow table of plain column types
+    (``engine.ROW_READ_TYPES``): the same output, built column by column."""
+    if records_format in ("csv", "tsv"):
+        return delimited_text(table, "," if records_format == "csv" else "\t")
+    names = table.column_names
+    columns = [_plain_values(column) for column in table.columns]
+    if records_format == "objects":
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def _plain_values(column: pa.ChunkedArray) -> list:
+    """A column's values as ``to_plain`` gives them."""
+    kind = column.type
+    if (pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_string(kind)
+            or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+            or pa.types.is_null(kind)):
+        return column.to_pylist()
+    if pa.types.is_floating(kind) and pc.all(pc.is_finite(column)).as_py() is not False:
+        return column.to_pylist()
+    if pa.types.is_date32(kind):  # isoformat, as to_plain writes dates
+        return column.cast(pa.string()).to_pylist()
+    return [to_plain(v) for v in column.to_pylist()]
+
+
+def _repr_float(value: float | None) -> str:
+    if value is None:
+        return ""
+    if math.isfinite(value):
+        return repr(value)
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def _text_column(column: pa.ChunkedArray, delimiter: str) -> pa.Array:
+    """One column as CSV cells, exactly as ``csv.writer`` writes ``format_records``' values."""
+    kind = column.type
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        text = column.cast(pa.large_string())
+        # csv.writer (QUOTE_MINIMAL, "\n" line ends) quotes a cell holding the delimiter, a
+        # quote or a line feed, and doubles its quotes.
+        special = "\\t" if delimiter == "\t" else delimiter
+        if _may_hold(text, (delimiter, '"', "\n")):
+            needs = pc.fill_null(pc.match_substring_regex(text, f'[{special}"\n]'), False)
+        else:
+            needs = None
+        if needs is not None and pc.any(needs).as_py():
+            quote, empty = _large('"'), _large("")
+            quoted = pc.binary_join_element_wise(
+                quote, pc.replace_substring(text, '"', '""'), quote, empty)
+            text = pc.if_else(needs, quoted, text)
+    elif pa.types.is_boolean(kind):
+        text = pc.if_else(column, "true", "false").cast(pa.large_string())
+    elif pa.types.is_integer(kind) or pa.types.is_date32(kind):
+        text = column.cast(pa.large_string())
+    elif pa.types.is_floating(kind):
+        text = _float_text(column)
+    else:  # timestamps, as Python writes them (isoformat)
+        text = pa.array(["" if v is None else _csv_cell(to_plain(v))
+                         for v in column.to_pylist()], pa.large_string())
+    return pc.fill_null(text, _large(""))
+
+
+def _may_hold(text: pa.Array, characters) -> bool:
+    """Whether any of the (ASCII) ``characters`` may occur in the string array: one look at
+    its bytes (those of a slice's neighbours too, which can only say yes wrongly)."""
+    data = text.buffers()[2]
+    if data is None:
+        return False
+    raw = data.to_pybytes()
+    return any(c.encode() in raw for c in characters)
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _float_text(column: pa.Array) -> pa.Array:
+    """Floats as Python writes them (``repr``), built by Arrow where the two agree.
+
+    Arrow and Python both write the shortest digits that read back the same number; they
+    differ in layout only: Arrow leaves ".0" off whole numbers and switches to exponents
+    elsewhere. Where Python writes plain digits (1e-4 <= |x| < 1e16) and Arrow did too,
+    adding the missing ".0" gives Python's text; the rest (exponents, NaN, infinities) are
+    written by Python itself.
+    """
+    values = column.cast(pa.float64())  # a float32 is written as its double, as Python does
+    text = values.cast(pa.large_string())
+    magnitude = pc.abs(values)
+    plain = pc.fill_null(pc.and_(
+        pc.or_(pc.and_(pc.greater_equal(magnitude, 1e-4), pc.less(magnitude, 1e16)),
+               pc.equal(values, 0)),
+        pc.invert(pc.match_substring(text, "e"))), False)
+    whole = pc.and_(plain, pc.invert(pc.fill_null(pc.match_substring(text, "."), True)))
+    if pc.any(whole).as_py():
+        text = pc.if_else(whole, pc.binary_join_element_wise(text, _large(".0"), _large("")),
+                          text)
+    others = pc.and_(pc.is_valid(values), pc.invert(plain))
+    if pc.any(others).as_py():
+        cells = text.to_pylist()
+        numbers = values.to_pylist()
+        for index in pc.indices_nonzero(others).to_pylist():
+            cells[index] = _repr_float(numbers[index])
+        text = pa.array(cells, pa.large_string())
+    return text
+
+
+def delimited_text(table: pa.Table, delimiter: str) -> str:
+    """CKAN's csv/tsv records (no header) of an Arrow table, built column by column."""
+    if table.num_rows == 0:
+        return ""
+    cells = [_text_column(column, delimiter) for column in table.columns]
+    if len(cells) == 1:
+        # csv.writer writes a row made of one empty cell as "" (a blank line is no row).
+        lines = pc.if_else(pc.equal(cells[0], _large("")), _large('""'), cells[0])
+    else:
+        lines = pc.binary_join_element_wise(*cells, _large(delimiter))
+    # One string from all the lines, joined by Arrow and decoded once.
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
+    return pc.binary_join(whole, _large("\n"))[0].as_py() + "\n"
+
+
+def arrow_formattable(columns) -> bool:
+    """Whether ``format_arrow`` handles these columns (else fetch rows for format_records)."""
+    return all(c.native_type in ROW_READ_TYPES for c in columns)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -146,20 +278,20 @@ def datastore_search(
 
     selection = build_selection(info, filters=filters, q=q, full_text_query=full_text_query,
                                 fields=fields, sort=sort, distinct=distinct_value)
-    sql, params = selection.select_sql(limit=limit_value, offset=offset_value)
-    names, rows = engine.fetch(sql, params)
+    records, page_rows = fetch_page(engine, selection, limit=limit_value, offset=offset_value,
+                                    records_format=records_format)
 
     result: dict[str, Any] = {
         "resource_id": resource_id,
         "fields": fields_description(selection.columns),
-        "records": format_records(names, rows, records_format),
+        "records": records,
         "limit": limit_value,
         "offset": offset_value,
         "include_total": want_total,
         "records_format": records_format,
     }
     if want_total:
-        result["total"] = count_selection(engine, selection, page_rows=len(rows),
+        result["total"] = count_selection(engine, selection, page_rows=page_rows,
                                           limit=limit_value, offset=offset_value)
         result["total_was_estimated"] = False
     for key, value in (("filters", filters), ("q", q), ("sort", sort)):
@@ -171,6 +303,32 @@ def datastore_search(
     if links:
         result["_links"] = links
     return result
+
+
+def fetch_page(engine: QueryEngine, selection: Selection, *, limit: int, offset: int,
+               records_format: str) -> tuple[Any, int]:
+    """A page of the selection in ``records_format``, and its number of rows.
+
+    A page of the whole table in ``_id`` order is read by row number, without a query
+    (``QueryEngine.read_rows``); CSV and TSV records are built column by column from Arrow.
+    """
+    rows = selection.row_range(limit=limit, offset=offset)
+    if rows is not None and engine.can_read_rows(selection.info, selection.columns):
+        start, stop, descending = rows
+        try:
+            table = engine.read_rows(selection.info, selection.columns, start, stop)
+        except OSError:
+            table = None  # the file went away: the query below says so
+        if table is not None:
+            if descending:
+                table = table.take(pa.array(range(table.num_rows - 1, -1, -1), pa.int64()))
+            return format_arrow(table, records_format), table.num_rows
+    sql, params = selection.select_sql(limit=limit, offset=offset)
+    if records_format in ("csv", "tsv") and arrow_formattable(selection.columns):
+        table = engine.fetch_arrow(sql, params)
+        return format_arrow(table, records_format), table.num_rows
+    names, fetched = engine.fetch(sql, params)
+    return format_records(names, fetched, records_format), len(fetched)
 
 
 def build_selection(info: TableInfo, *, filters=None, q=None, full_text_query=None,

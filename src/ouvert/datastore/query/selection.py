@@ -18,6 +18,8 @@ from .sqltext import coerce_value
 #: Range operators accepted inside a CKAN ``filters`` value (an Ouvert extension):
 #: ``{"population": {"gte": 1000, "lt": 5000}}``.
 ID_ORDER = '"_id" ASC NULLS LAST'
+#: ``_id desc`` (with either NULLS placement: a positional ``_id`` is never NULL).
+ID_ORDER_DESC = ('"_id" DESC NULLS FIRST', '"_id" DESC NULLS LAST')
 RANGE_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
@@ -40,6 +42,21 @@ class Selection:
     def is_whole_table(self) -> bool:
         return not self.where and not self.distinct
 
+    def row_range(self, *, limit: int, offset: int) -> tuple[int, int, bool] | None:
+        """The page as row numbers ``(start, stop, descending)`` (0-based, end excluded),
+        when it is a page of the whole table in ``_id`` order and ``_id`` is the row's
+        position; None otherwise."""
+        if not (self.info.dense_ids and self.is_whole_table):
+            return None
+        total = self.info.row_count
+        if self.order in ([], [ID_ORDER]):
+            start = min(offset, total)
+            return start, min(offset + limit, total), False
+        if len(self.order) == 1 and self.order[0] in ID_ORDER_DESC:
+            stop = max(total - offset, 0)
+            return max(stop - limit, 0), stop, True
+        return None
+
     def where_sql(self) -> str:
         return " WHERE " + " AND ".join(f"({c})" for c in self.where) if self.where else ""
 
@@ -52,21 +69,19 @@ class Selection:
         params = list(self.params)
         where = self.where_sql()
         order = list(self.order)
-        # Unfiltered page in natural order: read it by _id range so Parquet statistics skip
+        # Unfiltered page in _id order: read it by _id range so Parquet statistics skip
         # every row group but the one or two holding the page (offset 9,999,900 costs the
-        # same as offset 0).
-        if (
-            limit is not None
-            and self.info.dense_ids
-            and self.is_whole_table
-            and order in ([], [ID_ORDER])
-        ):
+        # same as offset 0, and so does the last page, for ``_id desc``).
+        rows = self.row_range(limit=limit, offset=offset) if limit is not None else None
+        if rows is not None:
+            start, stop, descending = rows
             where = ' WHERE "_id" > ? AND "_id" <= ?'
-            params += [offset, offset + limit]
+            params += [start, stop]
             offset = 0
-            # No ORDER BY: DuckDB keeps file order (preserve_insertion_order), and a sort
-            # would make it read the whole row group instead of stopping after the page.
-            order = []
+            # In natural order, no ORDER BY: DuckDB keeps file order
+            # (preserve_insertion_order), and a sort would make it read the whole row group
+            # instead of stopping after the page.
+            order = ['"_id" DESC'] if descending else []
         sql = "SELECT {distinct}{cols} FROM {src}{where}".format(
             distinct="DISTINCT " if self.distinct else "",
             cols=select_list or self.select_list(),

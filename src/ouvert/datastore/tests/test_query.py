@@ -272,6 +272,124 @@ def test_unfiltered_paging_by_id_matches_offset(tmp_path, engine):
                                 engine=engine)) == [30, 40]
 
 
+class QueryOnlyEngine(QueryEngine):
+    """An engine that never reads pages by row number: every page is a DuckDB query."""
+
+    def can_read_rows(self, info, columns):
+        return False
+
+
+def test_pages_by_row_number_match_queries(tables, engine, tmp_path):
+    reference = QueryOnlyEngine(memory_limit="512MB", threads=2, timeout=10)
+    shuffled = write_parquet(tmp_path / "shuffled.parquet",
+                             f"SELECT * FROM read_parquet('{tables[RID]}') ORDER BY _id DESC")
+    for table in (tables, {RID: shuffled}):
+        for params in ({}, {"sort": "_id desc"}, {"sort": "_id"}, {"sort": "_id desc nulls last"},
+                       {"offset": 2, "limit": 3}, {"sort": "_id desc", "offset": 5, "limit": 4},
+                       {"offset": 7}, {"sort": "_id desc", "offset": 9}, {"limit": 0},
+                       {"fields": "capitale,ville", "sort": "_id desc"}):
+            for records_format in ("objects", "lists", "csv", "tsv"):
+                ours = datastore_search(table, resource_id=RID, engine=engine,
+                                        records_format=records_format, **params)
+                theirs = datastore_search(table, resource_id=RID, engine=reference,
+                                          records_format=records_format, **params)
+                assert ours == theirs, (params, records_format)
+    info = engine.describe(tables, RID)
+    assert engine.can_read_rows(info, info.columns)
+    assert engine.describe({RID: shuffled}, RID).dense_ids is False
+    assert ids(search(tables, engine, sort="_id desc", limit=3)) == [7, 6, 5]
+    # Pages across row groups.
+    grouped = str(tmp_path / "grouped.parquet")
+    duckdb.sql(f"COPY (SELECT range + 1 AS _id, 'r' || range AS t, range / 3 AS d "
+               f"FROM range(10000)) TO '{grouped}' (FORMAT parquet, ROW_GROUP_SIZE 2048)")
+    assert pq.ParquetFile(grouped).metadata.num_row_groups > 3
+    for params in ({"offset": 2040, "limit": 5000}, {"sort": "_id desc", "offset": 1990,
+                                                      "limit": 4100}, {"offset": 9998}):
+        ours = datastore_search({"g": grouped}, resource_id="g", engine=engine, **params)
+        theirs = datastore_search({"g": grouped}, resource_id="g", engine=reference, **params)
+        assert ours == theirs and len(ours["records"]) == params.get("limit", 2), params
+
+
+def test_csv_records_built_from_arrow_match_the_csv_module(tmp_path, engine):
+    import pyarrow as pa
+
+    from ouvert.datastore.query.search import delimited_text, format_records
+
+    rows = [
+        ("plain", 1, 2.0, True, "2020-01-02", "2021-01-01 10:00:00"),
+        ('a "quoted", value', -5, 1e16, False, "0999-12-31", "2021-01-01 10:00:00.250000"),
+        ("line\nbreak\rreturn\ttab", None, None, None, None, None),
+        ("", 0, float("nan"), True, "2000-02-29", "1999-12-31 23:59:59"),
+        (None, 123456789012, float("inf"), False, None, None),
+        (" spaced ", 7, -float("inf"), None, "2024-01-01", None),
+        ("comma,only", 8, 1e-05, True, None, None),
+        ("ünïcödé;|", 9, 0.1 + 0.2, False, None, None),
+    ]
+    values = ", ".join(
+        "(" + ", ".join([
+            "NULL" if r[0] is None else "'" + r[0].replace("'", "''") + "'",
+            "NULL" if r[1] is None else f"{r[1]}::BIGINT",
+            "NULL" if r[2] is None else f"'{r[2]!r}'::DOUBLE",
+            "NULL" if r[3] is None else str(r[3]).lower(),
+            "NULL" if r[4] is None else f"DATE '{r[4]}'",
+            "NULL" if r[5] is None else f"TIMESTAMP '{r[5]}'",
+        ]) + ")" for r in rows)
+    con = duckdb.connect()
+    select = f"SELECT * FROM (VALUES {values}) v(t, i, d, b, day, moment)"
+    fetched = con.execute(select).fetchall()
+    table = pa.Table.from_batches(con.sql(select).to_arrow_reader())
+    names = table.column_names
+    for records_format, delimiter in (("csv", ","), ("tsv", "\t")):
+        assert delimited_text(table, delimiter) == format_records(names, fetched, records_format)
+        for name in names:  # one column alone: an empty cell is written ""
+            single = table.select([name])
+            index = names.index(name)
+            expected = format_records([name], [(row[index],) for row in fetched], records_format)
+            assert delimited_text(single, delimiter) == expected, name
+    assert delimited_text(table.slice(0, 0), ",") == ""
+
+
+def test_float_cells_are_written_as_python_writes_them():
+    import random
+    import struct
+
+    import pyarrow as pa
+
+    from ouvert.datastore.query.search import delimited_text
+
+    generator = random.Random(4)
+    values = [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 1e15, 2.0,
+              0.1 + 0.2, 5e-324, 1.7976931348623157e308, float("nan"), float("-inf"), None]
+    for _ in range(20000):
+        kind = generator.random()
+        if kind < 0.3:
+            values.append(generator.uniform(-1e6, 1e6))
+        elif kind < 0.5:
+            values.append(round(generator.uniform(-1e4, 1e4), generator.randint(0, 4)))
+        elif kind < 0.7:
+            values.append(float(generator.randint(-10**15, 10**15)))
+        elif kind < 0.9:
+            value = struct.unpack("d", struct.pack("Q", generator.getrandbits(64)))[0]
+            values.append(value)
+        else:
+            values.append(generator.random() * 10 ** generator.randint(-8, 20))
+    def python(value):
+        if value is None:
+            return ""
+        if value != value:
+            return "NaN"
+        if abs(value) == float("inf"):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+
+    expected = [python(v) for v in values]
+    text = delimited_text(pa.table({"x": pa.array(values, pa.float64())}), ",")
+    assert text.split("\n")[:-1] == [cell or '""' for cell in expected]
+    single = pa.table({"x": pa.array([0.1, 2.5, None], pa.float32()), "y": [1, 2, 3]})
+    widened = pa.scalar(0.1, pa.float32()).as_py()
+    assert delimited_text(single, ",") == f"{widened!r},1\n2.5,2\n,3\n"
+
+
 def test_concurrent_searches(tables, engine):
     errors = []
 
