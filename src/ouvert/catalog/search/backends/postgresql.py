@@ -66,10 +66,13 @@ class PostgreSQLBackend(SearchBackend):
 
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
         query = tsquery_literal(clauses)
-        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * (document @@ %s::tsquery)::int" for i in range(len(tiers)))
+        # Title tests look at ``title``, the weight-A lexemes of ``document`` (migration 0005):
+        # the same answer as a ``:A`` query on ``document``, without reading the whole document.
+        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * ({'title' if title else 'document'} @@ %s::tsquery)::int"
+                          for i, (_clauses, title) in enumerate(tiers))
         sql = (
             f"SELECT id AS doc, {tier} AS tier, "
             f"ts_rank('{RANK_WEIGHTS}', document, %s::tsquery) AS score "
             f"FROM {TABLE} WHERE document @@ %s::tsquery"
         )
-        return sql, [*(tsquery_literal(t, "A" if title else "") for t, title in tiers), query, query]
+        return sql, [*(tsquery_literal(t) for t, _title in tiers), query, query]
