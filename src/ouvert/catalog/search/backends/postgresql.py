@@ -3,7 +3,9 @@
 The vector is written as a ``tsvector`` literal from the terms of the shared analyser, rather
 than through ``to_tsvector()``: PostgreSQL's parser would split some terms again (it reads
 "1e5" as a number, for one) and the two back ends would drift apart. Fields become weights
-A, B and C, which ``ts_rank`` and ``:A`` query restrictions use.
+A, B and C, which ``ts_rank`` uses; the generated column ``title`` keeps the weight-A lexemes
+alone (``ts_filter``), and title tests match it: a long document is stored compressed out of
+line, and reading it again for each test of each match cost more than the rest of a search.
 """
 
 from __future__ import annotations
