@@ -1,6 +1,7 @@
 """Catalog search at scale: indexing throughput and query latency on both back ends.
 
     python bench/search.py [--sizes 10000,100000] [--backend sqlite|postgresql|both] [--repeat 3]
+                           [--keep] [--no-reindex]
 
 Loads the CIOOS catalog (2,636 bilingual CKAN records, ../shared/corpus) into a fresh database,
 then grows it to each size by varying those records (names, organisations, titles, tags, dates,
@@ -11,6 +12,12 @@ once drilled down with three facet filters (organisation, theme, format) taken f
 answer. SQLite runs on a temporary file; PostgreSQL on a temporary database
 ``ouvert_bench_search`` on 127.0.0.1:5432 (``OUVERT_BENCH_POSTGRES_URL`` to change), created and
 dropped here. Each back end runs in a child process, since Django is set up once per process.
+
+``--keep`` keeps the databases for the next run instead (SQLite in ``var/bench-search/``,
+PostgreSQL's database left in place): a later ``--keep`` run migrates them, grows the catalog
+only beyond what it already holds, and with ``--no-reindex`` times the queries on the index
+as it stands, which makes trying a change to the queries at 100,000 datasets a matter of
+seconds. Sizes below what a kept catalog holds are skipped.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "catalog" / "cioos_ckan_packages.jsonl.gz"
+KEPT = ROOT / "var" / "bench-search"
 POSTGRES_URL = os.environ.get("OUVERT_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ouvert_bench_search")
 
 QUERIES = [
@@ -80,6 +88,16 @@ class Loader:
         self.tags: dict[tuple[str, str], object] = {}
         self.random = random.Random(20260630)
         self.epoch = datetime(2015, 1, 1, tzinfo=UTC)
+
+    def resume(self) -> None:
+        """Carry on from a kept catalog: its datasets, organisations, themes and tags."""
+        from ouvert.catalog.models import Dataset, Organisation, Tag, Theme
+
+        self.count = Dataset.objects.count()
+        self.organisations = {org.name: org for org in Organisation.objects.all()}
+        self.themes = {theme.name: theme for theme in Theme.objects.all()}
+        self.tags = {(name, language): pk for pk, name, language in Tag.objects.values_list("pk", "name", "language")}
+        self.random.seed(20260630 + self.count)
 
     def organisation(self, record: dict, variant: int):
         from ouvert.catalog.models import Organisation
@@ -165,19 +183,28 @@ class Loader:
             self.count += n
 
 
-def measure(sizes: list[int], repeat: int, backend: str) -> dict:
+def measure(sizes: list[int], repeat: int, backend: str, reindex: bool = True) -> dict:
     from django.db import connection
 
     from ouvert.catalog import search
 
     loader = Loader(records())
+    loader.resume()
     results = {}
     for size in sizes:
+        if loader.count > size:
+            print(f"{backend:10} {size:>7} datasets: skipped, the kept catalog holds {loader.count}", flush=True)
+            continue
         started = time.perf_counter()
+        grew = loader.count < size
         loader.grow(size)
         loaded = time.perf_counter() - started
         started = time.perf_counter()
-        indexed = search.rebuild_index()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM catalog_search_entry")
+            entries = cursor.fetchone()[0]
+        rebuilt = reindex or grew or not entries
+        indexed = search.rebuild_index() if rebuilt else entries
         seconds = time.perf_counter() - started
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -203,16 +230,21 @@ def measure(sizes: list[int], repeat: int, backend: str) -> dict:
             "median_hits": statistics.median(totals), "max_hits": max(totals),
         }
         r = results[size]
-        print(f"{backend:10} {size:>7} datasets: indexed {indexed} in {seconds:.1f} s = {r['index_rate']:.0f} datasets/s "
-              f"(load {loaded:.1f} s); query p50 {r['p50']:.1f} ms p95 {r['p95']:.1f} ms "
+        indexing = (f"indexed {indexed} in {seconds:.1f} s = {r['index_rate']:.0f} datasets/s (load {loaded:.1f} s)"
+                    if rebuilt else f"kept index of {indexed}")
+        print(f"{backend:10} {size:>7} datasets: {indexing}; query p50 {r['p50']:.1f} ms p95 {r['p95']:.1f} ms "
               f"[alone p50 {r['plain_p50']:.1f} / p95 {r['plain_p95']:.1f}; "
               f"3 facet filters p50 {r['drilled_p50']:.1f} / p95 {r['drilled_p95']:.1f}; "
               f"hits median {r['median_hits']:.0f}, max {r['max_hits']}]", flush=True)
     return results
 
 
-def child(backend: str, sizes: list[int], repeat: int) -> None:
-    home = tempfile.mkdtemp(prefix="ouvert-bench-search-")
+def child(backend: str, sizes: list[int], repeat: int, keep: bool, reindex: bool) -> None:
+    if keep:
+        KEPT.mkdir(parents=True, exist_ok=True)
+        home = str(KEPT)
+    else:
+        home = tempfile.mkdtemp(prefix="ouvert-bench-search-")
     try:
         os.environ["OUVERT_HOME"] = home
         os.environ["OUVERT_EMAIL_URL"] = "console:"
@@ -225,7 +257,7 @@ def child(backend: str, sizes: list[int], repeat: int) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        results = measure(sizes, repeat, backend)
+        results = measure(sizes, repeat, backend, reindex)
         if len(sizes) > 1:
             first, last = results[sizes[0]], results[sizes[-1]]
             print(f"{backend:10} p95 ratio {sizes[0]} -> {sizes[-1]}: {last['p95'] / first['p95']:.2f}x "
@@ -235,7 +267,8 @@ def child(backend: str, sizes: list[int], repeat: int) -> None:
         from django.db import connections
 
         connections.close_all()
-        shutil.rmtree(home, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 # --- parent ---------------------------------------------------------------------------------
@@ -251,16 +284,29 @@ def _admin(statements: list[str]) -> None:
             conn.execute(statement)
 
 
+def _exists(database: str) -> bool:
+    import psycopg
+
+    url = urlparse(POSTGRES_URL)
+    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username, password=url.password,
+                         dbname="postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone() is not None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the 20 queries per size")
+    parser.add_argument("--keep", action="store_true",
+                        help=f"keep the databases ({KEPT.relative_to(ROOT)}/, PostgreSQL's) and reuse kept ones")
+    parser.add_argument("--no-reindex", dest="reindex", action="store_false",
+                        help="with --keep: time the kept index as it is when the catalog did not grow")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     if args.child:
-        child(args.backend, sizes, args.repeat)
+        child(args.backend, sizes, args.repeat, args.keep, args.reindex)
         return 0
     if not CORPUS.exists():
         print(f"Corpus not found: {CORPUS}", file=sys.stderr)
@@ -271,14 +317,15 @@ def main() -> int:
     status = 0
     for backend in backends:
         database = urlparse(POSTGRES_URL).path.lstrip("/")
-        if backend == "postgresql":
+        if backend == "postgresql" and not (args.keep and _exists(database)):
             _admin([f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"'])
         try:
             command = [sys.executable, __file__, "--child", "--backend", backend, "--sizes",
                        ",".join(map(str, sizes)), "--repeat", str(args.repeat)]
+            command += ["--keep"] * args.keep + ["--no-reindex"] * (not args.reindex)
             status |= subprocess.call(command)
         finally:
-            if backend == "postgresql":
+            if backend == "postgresql" and not args.keep:
                 _admin([f'DROP DATABASE IF EXISTS "{database}"'])
     return status
 

@@ -80,7 +80,10 @@ def _database(url: str) -> dict:
         db["OPTIONS"] = {
             # WAL lets readers work while a writer commits; IMMEDIATE avoids lock upgrades
             # failing mid-transaction under concurrent writers.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            # A 32 MB page cache per connection (the default is 2 MB) and reads through a
+            # memory map: a search over a large catalog reads its index pages many times.
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                             "PRAGMA cache_size=-32768; PRAGMA mmap_size=1073741824;"),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }

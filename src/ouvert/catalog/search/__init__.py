@@ -23,7 +23,7 @@ from django.db import transaction
 from . import bulk
 from .backends import get_backend
 from .backends.base import BATCH_SIZE
-from .documents import FACETS, build_document, document_from
+from .documents import FACETS, document_from
 from .engine import ORDER_FIELDS, SORTS, SearchResult
 from .engine import search_datasets as _search_datasets
 
@@ -45,11 +45,13 @@ def index_dataset(dataset) -> None:
     if pending is not None:
         pending.ids.add(dataset.pk)
         return
-    current = _indexable().filter(pk=dataset.pk).first()
-    if current is None:
+    # Plain rows rather than model instances: with hundreds of resources, building them
+    # cost more than the rest of the update.
+    source = next(bulk.sources([dataset.pk], exclude_deleted=True), None)
+    if source is None:
         remove_dataset(dataset.pk)
         return
-    get_backend().save(build_document(current))
+    get_backend().save(document_from(source))
 
 
 def remove_dataset(dataset_id) -> None:

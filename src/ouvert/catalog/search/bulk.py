@@ -19,11 +19,17 @@ DATASET_FIELDS = ("id", "name", "title_fr", "title_en", "description_fr", "descr
 RESOURCE_FIELDS = ("title_fr", "title_en", "description_fr", "description_en", "format", "filename")
 
 
-def sources(dataset_ids: list) -> Iterator[Source]:
-    """``Source`` of each dataset of ``dataset_ids`` still in the catalog, in that order."""
-    from ouvert.catalog.models import Dataset, Organisation, Resource
+def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Source]:
+    """``Source`` of each dataset of ``dataset_ids`` still in the catalog, in that order
+    (without the deleted ones with ``exclude_deleted``)."""
+    from ouvert.catalog.models import Dataset, Organisation, Resource, State
 
-    rows = {row["id"]: row for row in Dataset.objects.filter(pk__in=dataset_ids).values(*DATASET_FIELDS)}
+    datasets = Dataset.objects.filter(pk__in=dataset_ids)
+    if exclude_deleted:
+        datasets = datasets.exclude(state=State.DELETED)
+    rows = {row["id"]: row for row in datasets.values(*DATASET_FIELDS)}
+    if not rows:
+        return
     organisations = {
         org["id"]: SimpleNamespace(**org)
         for org in Organisation.objects.filter(pk__in={row["organisation_id"] for row in rows.values()})

@@ -23,6 +23,7 @@ from ouvert.core.i18n import current_language
 from .backends import get_backend
 from .backends.base import ENTRIES
 from .backends.base import FACETS as FACET_TABLE
+from .backends.base import VALUES as VALUE_TABLE
 from .documents import FACETS
 from .thesaurus import QueryClause, parse_clauses
 
@@ -115,7 +116,8 @@ def _filter(where: _Where, name: str, values, *, negate: bool) -> None:
     if not values:
         return
     if name in FACETS:
-        condition = f"d.id {'NOT ' if negate else ''}IN (SELECT doc FROM {FACET_TABLE} WHERE facet = %s AND value IN ({_marks(values)}))"
+        condition = (f"d.id {'NOT ' if negate else ''}IN (SELECT f.doc FROM {FACET_TABLE} f WHERE f.value_id IN ("
+                     f"SELECT v.id FROM {VALUE_TABLE} v WHERE v.facet = %s AND v.value IN ({_marks(values)})))")
         where.add(condition, [name, *values])
         return
     column = FIELD_FILTERS.get(name)
@@ -214,22 +216,27 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
         scores = "0 AS tier, 0 AS score"
     ordering = _order_sql(order, sort, bool(clauses))
     # One statement: the matching documents once, then their number (part 0), the page
-    # (part 1, with its position) and the most frequent values of each facet (part 2).
+    # (part 1, with its position: only the first offset + limit are sorted) and the most
+    # frequent values of each facet (part 2: integer value ids grouped, then named). The facet
+    # rows are read by document from the matches (CROSS JOIN keeps SQLite's planner from
+    # scanning every facet row of the catalog and probing the matches instead).
     sql = (
         f"WITH hits AS MATERIALIZED (SELECT d.id, d.dataset_id, d.name, d.modified, d.created, "
         f"d.sort_title_fr, d.sort_title_en, {scores} FROM {source} WHERE {where.sql()}) "
         f"SELECT 0, NULL, NULL, count(*), 0 FROM hits "
         f"UNION ALL SELECT 1, key, NULL, 0, pos FROM ("
-        f"  SELECT CAST(dataset_id AS text) AS key, row_number() OVER (ORDER BY {ordering}) AS pos FROM hits"
-        f") p WHERE pos > %s AND pos <= %s "
+        f"  SELECT CAST(dataset_id AS text) AS key, row_number() OVER (ORDER BY {ordering}) AS pos "
+        f"  FROM (SELECT * FROM hits ORDER BY {ordering} LIMIT %s) top"
+        f") p WHERE pos > %s "
         f"UNION ALL SELECT 2, facet, value, n, facet_rank FROM ("
-        f"  SELECT f.facet, f.value, count(*) AS n, "
-        f"  row_number() OVER (PARTITION BY f.facet ORDER BY count(*) DESC, f.value) AS facet_rank "
-        f"  FROM {FACET_TABLE} f JOIN hits h ON f.doc = h.id GROUP BY f.facet, f.value"
+        f"  SELECT v.facet, v.value, c.n, row_number() OVER (PARTITION BY v.facet ORDER BY c.n DESC, v.value) AS facet_rank"
+        f"  FROM (SELECT f.value_id, count(*) AS n FROM hits h CROSS JOIN {FACET_TABLE} f WHERE f.doc = h.id"
+        f"        GROUP BY f.value_id) c"
+        f"  JOIN {VALUE_TABLE} v ON v.id = c.value_id"
         f") c WHERE facet_rank <= %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*match_params, *where.params, offset, offset + limit, FACET_LIMIT])
+        cursor.execute(sql, [*match_params, *where.params, offset + limit, offset, FACET_LIMIT])
         rows = cursor.fetchall()
 
     total = 0

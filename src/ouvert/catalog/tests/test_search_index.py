@@ -148,8 +148,8 @@ def _index_rows():
         cursor.execute("SELECT e.dataset_id, e.state, e.private, e.organisation_id, e.created_by_id, e.licence_id, "
                        "e.name, e.sort_title_fr, e.sort_title_en, e.created, e.modified FROM catalog_search_entry e")
         entries = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
-        cursor.execute("SELECT e.dataset_id, f.facet, f.value FROM catalog_search_facet f "
-                       "JOIN catalog_search_entry e ON e.id = f.doc")
+        cursor.execute("SELECT e.dataset_id, v.facet, v.value FROM catalog_search_facet f "
+                       "JOIN catalog_search_value v ON v.id = f.value_id JOIN catalog_search_entry e ON e.id = f.doc")
         facets = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
         column = "document::text" if connection.vendor == "postgresql" else "title || '|' || body || '|' || extra"
         cursor.execute(f"SELECT dataset_id, {column} FROM catalog_search_document")

@@ -8,7 +8,8 @@ share, so they cannot differ between them.
 Shared layout: each back end keeps one ``catalog_search_document`` row per indexed dataset, with
 an integer ``id`` (the document) and its own representation of the terms; for that same ``id``,
 ``catalog_search_entry`` holds ``dataset_id`` and the attributes of ``Document.attributes``, and
-``catalog_search_facet`` one ``(doc, facet, value)`` row per facet value.
+``catalog_search_facet`` one ``(doc, value_id)`` row per facet value, ``value_id`` naming a
+``(facet, value)`` pair of ``catalog_search_value``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..thesaurus import QueryClause
 DOCUMENTS = "catalog_search_document"
 ENTRIES = "catalog_search_entry"
 FACETS = "catalog_search_facet"
+VALUES = "catalog_search_value"
 ATTRIBUTES = ("state", "private", "organisation_id", "created_by_id", "licence_id", "name",
               "sort_title_fr", "sort_title_en", "created", "modified")
 # Datasets per statement batch when writing many documents.
@@ -80,10 +82,29 @@ class SearchBackend:
                     f"VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 2))})",
                     [[docs[str(db_id)], db_id, *self.attribute_values(document)]
                      for db_id, document in zip(ids, batch, strict=True)])
-                rows = [(docs[str(db_id)], facet, value)
-                        for db_id, document in zip(ids, batch, strict=True) for facet, value in document.facets]
+                value_ids = self.value_ids(cursor, {pair for document in batch for pair in document.facets})
+                rows = [(docs[str(db_id)], value_ids[pair])
+                        for db_id, document in zip(ids, batch, strict=True) for pair in document.facets]
                 if rows:
-                    cursor.executemany(f"INSERT INTO {FACETS} (doc, facet, value) VALUES (%s, %s, %s)", rows)
+                    cursor.executemany(f"INSERT INTO {FACETS} (doc, value_id) VALUES (%s, %s)", rows)
+
+    def value_ids(self, cursor, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The ids of ``(facet, value)`` pairs, adding those not yet known."""
+        found: dict[tuple[str, str], int] = {}
+        pairs = sorted(pairs)
+        for start in range(0, len(pairs), BATCH_SIZE):
+            chunk = pairs[start:start + BATCH_SIZE]
+            names = sorted({value for _facet, value in chunk})
+            cursor.execute(f"SELECT facet, value, id FROM {VALUES} WHERE value IN ({', '.join(['%s'] * len(names))})", names)
+            known = {(facet, value): pk for facet, value, pk in cursor.fetchall()}
+            missing = [pair for pair in chunk if pair not in known]
+            if missing:
+                cursor.executemany(f"INSERT INTO {VALUES} (facet, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", missing)
+                cursor.execute(f"SELECT facet, value, id FROM {VALUES} WHERE value IN ({', '.join(['%s'] * len(names))})",
+                               names)
+                known = {(facet, value): pk for facet, value, pk in cursor.fetchall()}
+            found.update((pair, known[pair]) for pair in chunk)
+        return found
 
     def write_documents(self, cursor, documents: list[Document]) -> None:
         """Upsert the document rows (terms) of ``documents``, keeping their ids."""

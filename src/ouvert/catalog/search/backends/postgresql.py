@@ -3,7 +3,9 @@
 The vector is written as a ``tsvector`` literal from the terms of the shared analyser, rather
 than through ``to_tsvector()``: PostgreSQL's parser would split some terms again (it reads
 "1e5" as a number, for one) and the two back ends would drift apart. Fields become weights
-A, B and C, which ``ts_rank`` and ``:A`` query restrictions use.
+A, B and C, which ``ts_rank`` uses; the generated column ``title`` keeps the weight-A lexemes
+alone (``ts_filter``), and title tests match it: a long document is stored compressed out of
+line, and reading it again for each test of each match cost more than the rest of a search.
 """
 
 from __future__ import annotations
@@ -66,10 +68,13 @@ class PostgreSQLBackend(SearchBackend):
 
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
         query = tsquery_literal(clauses)
-        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * (document @@ %s::tsquery)::int" for i in range(len(tiers)))
+        # Title tests look at ``title``, the weight-A lexemes of ``document`` (migration 0005):
+        # the same answer as a ``:A`` query on ``document``, without reading the whole document.
+        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * ({'title' if title else 'document'} @@ %s::tsquery)::int"
+                          for i, (_clauses, title) in enumerate(tiers))
         sql = (
             f"SELECT id AS doc, {tier} AS tier, "
             f"ts_rank('{RANK_WEIGHTS}', document, %s::tsquery) AS score "
             f"FROM {TABLE} WHERE document @@ %s::tsquery"
         )
-        return sql, [*(tsquery_literal(t, "A" if title else "") for t, title in tiers), query, query]
+        return sql, [*(tsquery_literal(t) for t, _title in tiers), query, query]
