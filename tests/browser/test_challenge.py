@@ -35,11 +35,11 @@ SERVICE_ADDRESS = "deneigement@ville.exemple.ca"
 REJECTION_NOTE = "Retirez votre adresse courriel et proposez l'idée de nouveau : les commentaires permettent d'en discuter."
 
 
-def _t(language: str, text: str) -> str:
+def _t(language: str, text: str, context: str | None = None) -> str:
     from django.utils import translation
 
     with translation.override(language):
-        return translation.gettext(text)
+        return translation.pgettext(context, text) if context else translation.gettext(text)
 
 
 def _local(moment: dt.datetime) -> str:
@@ -220,7 +220,7 @@ def test_a_challenge_from_opening_to_results(new_page, live_server, mailoutbox):
     author_fr.goto("/fr/challenges/")
     author_fr.locator("main").get_by_role("link", name=_t("fr", "My contributions")).click()
     text = author_fr.locator("section[aria-labelledby=ideas-title] li.card", has_text=IDEA_HELD).inner_text()
-    assert _t("fr", "Rejected") in text
+    assert _t("fr", "Rejected", "moderation state") in text
     assert "Renseignements personnels" in text
     assert REJECTION_NOTE in text
     assert "Ne publiez pas de renseignements personnels" in text
