@@ -58,6 +58,18 @@ def _new_user_errors(username: str, email: str, password: str | None) -> dict[st
     return errors
 
 
+def system_account(username: str, *, display_name: str) -> User:
+    """The system account ``username`` (sysadmin, no usable password), created on first use.
+
+    Generated content (the demo catalog, the participation export) belongs to such an account
+    rather than to whoever ran the command."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = create_user(username=username, email=f"{username}@localhost", password=None,
+                           display_name=display_name, language="fr", email_verified=True, is_superuser=True)
+    return user
+
+
 def create_user(*, username: str, email: str, password: str | None, display_name: str = "",
                 language: str = "fr", email_verified: bool = False, is_superuser: bool = False) -> User:
     """Create an account after checking the name, address and password."""

@@ -219,15 +219,9 @@ class Published:
 
 def export_actor():
     """The system account that publishes the export (sysadmin, no usable password)."""
-    from django.contrib.auth import get_user_model
+    from ouvert.accounts.services import system_account
 
-    from ouvert.accounts.services import create_user
-
-    user = get_user_model().objects.filter(username=EXPORT_ACTOR).first()
-    if user is None:
-        user = create_user(username=EXPORT_ACTOR, email=f"{EXPORT_ACTOR}@localhost", password=None,
-                           display_name="Ouvert participation", language="fr", email_verified=True, is_superuser=True)
-    return user
+    return system_account(EXPORT_ACTOR, display_name="Ouvert participation")
 
 
 def _file_titles(descriptor: dict) -> dict[str, tuple[str, str]]:

@@ -6,8 +6,6 @@ appear only under the public name they chose; no e-mail address ever goes out.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.urls import reverse
 
@@ -21,6 +19,8 @@ from ouvert.api.v1.serializers import (
     TIME,
     URL,
     UUID,
+    bilingual,
+    iso_time,
     summary_data,
 )
 
@@ -33,16 +33,6 @@ MODERATION = {"type": "string", "enum": list(Moderation.values), "description": 
     "only the author and the organisation's moderators see content that is not visible.")}
 CHANNEL = {"type": "string", "enum": list(Channel.values), "description": "How it arrived: web, email or api."}
 AUTHOR = {"type": "string", "description": "The public name the author chose (may be empty)."}
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def bilingual(obj, field: str) -> dict[str, str]:
-    return {"fr": getattr(obj, f"{field}_fr", "") or "", "en": getattr(obj, f"{field}_en", "") or ""}
 
 
 def web_url(name: str, *args) -> str:
@@ -122,18 +112,18 @@ def challenge_data(challenge: Challenge, *, actor, idea_count: int) -> dict:
     return {
         **challenge_summary(challenge), "problem": bilingual(challenge, "problem"),
         "organisation": summary_data(challenge.organisation), "status": challenge.status,
-        "phases": [{"phase": str(p), "start": iso(challenge.phase_window(p)[0]), "end": iso(challenge.phase_window(p)[1]),
+        "phases": [{"phase": str(p), "start": iso_time(challenge.phase_window(p)[0]), "end": iso_time(challenge.phase_window(p)[1]),
                     "current": challenge.in_phase(p)} for p in PHASES if any(challenge.phase_window(p))],
         "accepts_ideas": challenge.accepts_ideas(), "accepts_votes": challenge.accepts_votes(),
         "accepts_comments": challenge.accepts_comments(), "votes_during_ideas": challenge.votes_during_ideas,
         "vote_limit": challenge.vote_limit, "vote_threshold": challenge.vote_threshold, "idea_count": idea_count,
         "results": bilingual(challenge, "results") if challenge.results_published else None,
-        "results_published": iso(challenge.results_published),
+        "results_published": iso_time(challenge.results_published),
         "datasets": datasets_of(challenge.datasets, actor),
-        "consultations": [{"id": str(c.pk), "title": bilingual(c, "title"), "status": c.status, "opens": iso(c.opens),
-                           "closes": iso(c.closes), "web_url": web_url("consultation", challenge.name, c.pk)}
+        "consultations": [{"id": str(c.pk), "title": bilingual(c, "title"), "status": c.status, "opens": iso_time(c.opens),
+                           "closes": iso_time(c.closes), "web_url": web_url("consultation", challenge.name, c.pk)}
                           for c in consultations],
-        "created": iso(challenge.created), "published": iso(challenge.published),
+        "created": iso_time(challenge.created), "published": iso_time(challenge.published),
         "web_url": web_url("challenge", challenge.name),
     }
 
@@ -172,10 +162,10 @@ def idea_data(idea: Idea, *, actor, organisation_view: bool | None = None) -> di
         "id": str(idea.pk), "challenge": challenge_summary(idea.challenge), "title": idea.title, "body": idea.body,
         "language": idea.language, "status": idea.status, "moderation": idea.moderation, "channel": idea.channel,
         "author": idea.author_name, "datasets": datasets_of(idea.datasets, actor), "votes": idea.vote_count,
-        "comments": idea.comment_count, "threshold_reached": iso(idea.threshold_reached),
+        "comments": idea.comment_count, "threshold_reached": iso_time(idea.threshold_reached),
         "answer": bilingual(idea, "answer") if answer_shown else None,
-        "answer_prepared": iso(idea.answer_prepared) if organisation_view else None,
-        "answer_published": iso(idea.answer_published), "created": iso(idea.created),
+        "answer_prepared": iso_time(idea.answer_prepared) if organisation_view else None,
+        "answer_published": iso_time(idea.answer_published), "created": iso_time(idea.created),
         "web_url": web_url("idea", idea.challenge.name, idea.pk),
     }
 
@@ -222,7 +212,7 @@ def comment_data(comment: Comment) -> dict:
         "id": str(comment.pk), "idea": str(comment.idea_id), "parent": str(comment.parent_id) if comment.parent_id else None,
         "depth": comment.depth, "stance": comment.stance, "body": comment.body, "language": comment.language,
         "author": comment.author_name, "channel": comment.channel, "moderation": comment.moderation,
-        "created": iso(comment.created),
+        "created": iso_time(comment.created),
     }
 
 
@@ -252,7 +242,7 @@ def reuse_data(reuse: Reuse, *, actor) -> dict:
         "datasets": datasets_of(reuse.datasets, actor),
         "challenges": [challenge_summary(c) for c in sorted(challenges, key=lambda c: c.name)],
         "author": reuse.author_name, "channel": reuse.channel, "moderation": reuse.moderation,
-        "created": iso(reuse.created), "published": iso(reuse.published), "web_url": web_url("reuse", reuse.pk),
+        "created": iso_time(reuse.created), "published": iso_time(reuse.published), "web_url": web_url("reuse", reuse.pk),
     }
 
 
@@ -272,7 +262,7 @@ RULE = API.schema("ParticipationRule", {
 
 
 def flag_data(flag) -> dict:
-    return {"id": flag.pk, "rule": flag.rule, "note": flag.note, "created": iso(flag.created)}
+    return {"id": flag.pk, "rule": flag.rule, "note": flag.note, "created": iso_time(flag.created)}
 
 
 def rule_data(rule: rules.Rule) -> dict:

@@ -37,13 +37,13 @@ BILINGUAL = API.schema("Bilingual", {
 EXTRAS = {"type": "object", "additionalProperties": {"type": "string"}}
 
 
-def _time(value: dt.datetime | None) -> str | None:
+def iso_time(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _bilingual(obj, field: str) -> dict[str, str]:
+def bilingual(obj, field: str) -> dict[str, str]:
     return {"fr": getattr(obj, f"{field}_fr", "") or "", "en": getattr(obj, f"{field}_en", "") or ""}
 
 
@@ -61,7 +61,7 @@ LICENCE = API.schema("Licence", {
 
 
 def licence_data(licence: Licence) -> dict:
-    return {"id": licence.pk, "title": _bilingual(licence, "title"), "url": licence.url, "is_open": licence.is_open}
+    return {"id": licence.pk, "title": bilingual(licence, "title"), "url": licence.url, "is_open": licence.is_open}
 
 
 # --- organisations and themes ----------------------------------------------------------
@@ -102,22 +102,22 @@ THEME = API.schema("Theme", {
 
 
 def summary_data(obj) -> dict:
-    return {"id": str(obj.pk), "name": obj.name, "title": _bilingual(obj, "title")}
+    return {"id": str(obj.pk), "name": obj.name, "title": bilingual(obj, "title")}
 
 
 def organisation_data(organisation: Organisation, dataset_count: int) -> dict:
     return {
-        **summary_data(organisation), "description": _bilingual(organisation, "description"),
+        **summary_data(organisation), "description": bilingual(organisation, "description"),
         "website": organisation.website, "email": organisation.email, "image_url": organisation.image_url,
-        "dataset_count": dataset_count, "created": _time(organisation.created), "modified": _time(organisation.modified),
+        "dataset_count": dataset_count, "created": iso_time(organisation.created), "modified": iso_time(organisation.modified),
         "web_url": _web(organisation),
     }
 
 
 def theme_data(theme: Theme, dataset_count: int) -> dict:
     return {
-        **summary_data(theme), "description": _bilingual(theme, "description"), "image_url": theme.image_url,
-        "dataset_count": dataset_count, "created": _time(theme.created), "modified": _time(theme.modified),
+        **summary_data(theme), "description": bilingual(theme, "description"), "image_url": theme.image_url,
+        "dataset_count": dataset_count, "created": iso_time(theme.created), "modified": iso_time(theme.modified),
         "web_url": _web(theme),
     }
 
@@ -146,12 +146,12 @@ def resource_data(resource: Resource, dataset: Dataset | None = None) -> dict:
     if resource.kind == Resource.Kind.UPLOAD:
         url = settings.SITE_URL + resource.download_path()
     return {
-        "id": str(resource.pk), "dataset_id": str(dataset.pk), "title": _bilingual(resource, "title"),
-        "description": _bilingual(resource, "description"), "kind": resource.kind, "url": url,
+        "id": str(resource.pk), "dataset_id": str(dataset.pk), "title": bilingual(resource, "title"),
+        "description": bilingual(resource, "description"), "kind": resource.kind, "url": url,
         "filename": resource.filename, "format": resource.format, "media_type": resource.media_type,
         "size": resource.size, "sha256": resource.sha256, "position": resource.position,
         "extras": {str(k): str(v) for k, v in (resource.extras or {}).items()},
-        "created": _time(resource.created), "modified": _time(resource.modified),
+        "created": iso_time(resource.created), "modified": iso_time(resource.modified),
     }
 
 
@@ -191,8 +191,8 @@ def dataset_data(dataset: Dataset) -> dict:
     """One dataset with its resources; prefetch ``tags``, ``themes`` and ``resources`` for lists."""
     tags = list(dataset.tags.all())
     return {
-        "id": str(dataset.pk), "name": dataset.name, "title": _bilingual(dataset, "title"),
-        "description": _bilingual(dataset, "description"), "organisation": summary_data(dataset.organisation),
+        "id": str(dataset.pk), "name": dataset.name, "title": bilingual(dataset, "title"),
+        "description": bilingual(dataset, "description"), "organisation": summary_data(dataset.organisation),
         "licence": licence_data(dataset.licence) if dataset.licence else None,
         "state": dataset.state, "private": dataset.private,
         "tags": sorted(t.name for t in tags if not t.language),
@@ -205,7 +205,7 @@ def dataset_data(dataset: Dataset) -> dict:
         "source_url": dataset.source_url, "version": dataset.version,
         "extras": {str(k): str(v) for k, v in (dataset.extras or {}).items()},
         "resources": [resource_data(r, dataset) for r in dataset.resources.all()],
-        "created": _time(dataset.created), "modified": _time(dataset.modified), "published": _time(dataset.published),
+        "created": iso_time(dataset.created), "modified": iso_time(dataset.modified), "published": iso_time(dataset.published),
         "web_url": _web(dataset),
     }
 
@@ -236,7 +236,7 @@ ACTIVITY = API.schema("Activity", {
 
 def activity_data(activity: Activity) -> dict:
     return {
-        "id": activity.pk, "key": activity.key, "created": _time(activity.created),
+        "id": activity.pk, "key": activity.key, "created": iso_time(activity.created),
         "actor": activity.actor.username if activity.actor_id and activity.actor else None,
         "object_type": activity.object_type, "object_id": activity.object_id, "object_name": activity.object_name,
         "changes": activity.changes if isinstance(activity.changes, dict) else {},

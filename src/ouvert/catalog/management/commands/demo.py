@@ -10,7 +10,6 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
@@ -45,13 +44,9 @@ def sha256_of(path: Path) -> str:
 
 def demo_actor():
     """The system account that owns the demo content (sysadmin, no usable password)."""
-    from ouvert.accounts.services import create_user
+    from ouvert.accounts.services import system_account
 
-    user = get_user_model().objects.filter(username=DEMO_USERNAME).first()
-    if user is None:
-        user = create_user(username=DEMO_USERNAME, email=f"{DEMO_USERNAME}@localhost", password=None,
-                           display_name="Ouvert demo", language="fr", email_verified=True, is_superuser=True)
-    return user
+    return system_account(DEMO_USERNAME, display_name="Ouvert demo")
 
 
 def _changed(instance, data: dict) -> dict:
