@@ -3,8 +3,9 @@ facets, sorting and paging. The back end only says which documents match the wor
 
 Everything runs over the index tables (``catalog_search_entry`` and ``catalog_search_facet``,
 see ``backends.base``), never the catalog's: one statement finds the matching documents once,
-then counts them, ranks one page of them and groups their facet values. Only the page's datasets
-and the facet labels are read from the catalog afterwards.
+then counts them, ranks one page of them and joins their facet codes into one blob, which is
+counted here in a few milliseconds whatever the number of matches. Only the page's datasets, the
+names of the most frequent facet values and their labels are read afterwards.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ouvert.accounts.permissions import dataset_visibility
 from ouvert.core.i18n import current_language
 
 from .backends import get_backend
-from .backends.base import ENTRIES
+from .backends.base import ENTRIES, unpack_code
 from .backends.base import FACETS as FACET_TABLE
 from .backends.base import VALUES as VALUE_TABLE
 from .documents import FACETS
@@ -116,9 +117,18 @@ def _filter(where: _Where, name: str, values, *, negate: bool) -> None:
     if not values:
         return
     if name in FACETS:
-        condition = (f"d.id {'NOT ' if negate else ''}IN (SELECT f.doc FROM {FACET_TABLE} f WHERE f.value_id IN ("
-                     f"SELECT v.id FROM {VALUE_TABLE} v WHERE v.facet = %s AND v.value IN ({_marks(values)})))")
-        where.add(condition, [name, *values])
+        # The value ids are looked up first: given them, PostgreSQL's planner estimates how many
+        # documents a value holds from its statistics (a value held by 80,000 documents is not
+        # planned as if it held 700).
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {VALUE_TABLE} WHERE facet = %s AND value IN ({_marks(values)})",
+                           [name, *values])
+            ids = sorted(row[0] for row in cursor.fetchall())
+        if ids:
+            where.add(f"d.id {'NOT ' if negate else ''}IN (SELECT f.doc FROM {FACET_TABLE} f "
+                      f"WHERE f.value_id IN ({_marks(ids)}))", ids)
+        elif not negate:
+            where.add("1 = 0")
         return
     column = FIELD_FILTERS.get(name)
     if column is None:
@@ -215,45 +225,77 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
         source = f"{ENTRIES} d"
         scores = "0 AS tier, 0 AS score"
     ordering = _order_sql(order, sort, bool(clauses))
-    # One statement: the matching documents once, then their number (part 0), the page
-    # (part 1, with its position: only the first offset + limit are sorted) and the most
-    # frequent values of each facet (part 2: integer value ids grouped, then named). The facet
-    # rows are read by document from the matches (CROSS JOIN keeps SQLite's planner from
-    # scanning every facet row of the catalog and probing the matches instead).
+    # One statement: the matching documents once, then the facet codes of every match joined
+    # into one blob (part 2, counted by ``_facet_counts``), their number (part 0) and the page
+    # (part 1, with its position: only the first offset + limit are sorted).
+    backend = get_backend()
     sql = (
         f"WITH hits AS MATERIALIZED (SELECT d.id, d.dataset_id, d.name, d.modified, d.created, "
-        f"d.sort_title_fr, d.sort_title_en, {scores} FROM {source} WHERE {where.sql()}) "
-        f"SELECT 0, NULL, NULL, count(*), 0 FROM hits "
+        f"d.sort_title_fr, d.sort_title_en, d.facet_codes, {scores} FROM {source} WHERE {where.sql()}) "
+        f"SELECT 2, NULL, {backend.concatenated('facet_codes')}, 0, 0 FROM hits "  # first: it types the column
+        f"UNION ALL SELECT 0, NULL, NULL, count(*), 0 FROM hits "
         f"UNION ALL SELECT 1, key, NULL, 0, pos FROM ("
         f"  SELECT CAST(dataset_id AS text) AS key, row_number() OVER (ORDER BY {ordering}) AS pos "
         f"  FROM (SELECT * FROM hits ORDER BY {ordering} LIMIT %s) top"
-        f") p WHERE pos > %s "
-        f"UNION ALL SELECT 2, facet, value, n, facet_rank FROM ("
-        f"  SELECT v.facet, v.value, c.n, row_number() OVER (PARTITION BY v.facet ORDER BY c.n DESC, v.value) AS facet_rank"
-        f"  FROM (SELECT f.value_id, count(*) AS n FROM hits h CROSS JOIN {FACET_TABLE} f WHERE f.doc = h.id"
-        f"        GROUP BY f.value_id) c"
-        f"  JOIN {VALUE_TABLE} v ON v.id = c.value_id"
-        f") c WHERE facet_rank <= %s"
+        f") p WHERE pos > %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*match_params, *where.params, offset + limit, offset, FACET_LIMIT])
+        cursor.execute(sql, [*match_params, *where.params, offset + limit, offset])
         rows = cursor.fetchall()
 
     total = 0
     page_keys: list[tuple[int, str]] = []
-    counts: dict[str, list[tuple[int, str, int]]] = {name: [] for name in FACETS}
+    codes = b""
     for part, key, value, n, position in rows:
         if part == 0:
             total = n
         elif part == 1:
             page_keys.append((position, key))
-        elif key in counts:
-            counts[key].append((position, value, n))
+        elif value is not None:
+            codes = bytes(value)
     pk = Dataset._meta.pk
     ids = [pk.to_python(key) for _position, key in sorted(page_keys)]
     found = Dataset.objects.select_related("organisation", "licence").in_bulk(ids)
     datasets = [found[i] for i in ids if i in found]
-    return SearchResult(datasets=datasets, total=total, facets=_labelled(counts))
+    return SearchResult(datasets=datasets, total=total, facets=_labelled(_facet_counts(codes)))
+
+
+def _facet_counts(codes: bytes) -> dict[str, list[tuple[int, str, int]]]:
+    """The ``FACET_LIMIT`` most frequent values of each facet in ``codes`` (the facet codes of
+    every match, see ``backends.base.pack_facets``), as ``(rank, value, count)``: most
+    frequent first, then by value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts: dict[str, list[tuple[int, str, int]]] = {name: [] for name in FACETS}
+    if not codes:
+        return counts
+    array = pa.Array.from_buffers(pa.int32(), len(codes) // 4, [None, pa.py_buffer(codes)])
+    frequencies = pc.value_counts(array)
+    by_facet: dict[str, list[tuple[int, int]]] = {name: [] for name in FACETS}
+    for code, n in zip(frequencies.field("values").to_pylist(), frequencies.field("counts").to_pylist(),
+                       strict=True):
+        facet, value_id = unpack_code(code)
+        by_facet[facet].append((n, value_id))
+    # Values tied with the last one kept are named too, since ties are broken by value.
+    wanted: dict[str, list[tuple[int, int]]] = {}
+    for facet, entries in by_facet.items():
+        entries.sort(reverse=True)
+        if len(entries) > FACET_LIMIT:
+            floor = entries[FACET_LIMIT - 1][0]
+            entries = [entry for entry in entries if entry[0] >= floor]
+        wanted[facet] = entries
+    ids = [value_id for entries in wanted.values() for _n, value_id in entries]
+    names: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            cursor.execute(f"SELECT id, value FROM {VALUE_TABLE} WHERE id IN ({_marks(chunk)})", chunk)
+            names.update(cursor.fetchall())
+    for facet, entries in wanted.items():
+        named = sorted((-n, names[value_id]) for n, value_id in entries if value_id in names)[:FACET_LIMIT]
+        counts[facet] = [(rank, value, -negative) for rank, (negative, value) in enumerate(named, 1)]
+    return counts
 
 
 def _labelled(counts: dict[str, list[tuple[int, str, int]]]) -> dict[str, list[tuple[str, str, int]]]:

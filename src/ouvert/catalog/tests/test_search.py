@@ -190,6 +190,22 @@ def test_facets_follow_the_query_and_filters(catalog):
     assert facets["tag"] == [("santé", "santé", 1), ("soins", "soins", 1)]
 
 
+def test_facet_limit_keeps_the_most_frequent_values_ties_broken_by_value(catalog, monkeypatch):
+    from ouvert.catalog.search import engine
+
+    monkeypatch.setattr(engine, "FACET_LIMIT", 2)
+    facets = search.search_datasets("", actor=None).facets
+    # CSV (2) first, then GEOJSON and JSON tie at 1: the first by value is kept.
+    assert facets["format"] == [("CSV", "CSV", 2), ("GEOJSON", "GEOJSON", 1)]
+    assert facets["tag"] == [("santé", "santé", 2), ("routes", "routes", 1)]
+
+
+def test_filters_on_unknown_facet_values(catalog):
+    assert names(filters={"tag": ["inconnu"]}) == []
+    assert search.search_datasets("", actor=None, filters={"tag": ["inconnu"]}).facets["tag"] == []
+    assert sorted(names(exclude={"tag": ["inconnu"]})) == ["cliniques", "hopitaux", "routes"]
+
+
 @pytest.mark.parametrize(("filters", "expected"), [
     ({"organisation": ["sante"]}, ["cliniques", "hopitaux"]),
     ({"organisation": ["sante", "transport"]}, ["cliniques", "hopitaux", "routes"]),

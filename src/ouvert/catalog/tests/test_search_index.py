@@ -2,6 +2,7 @@
 thesaurus expansion, visibility read from ``ouvert.accounts.permissions`` and bulk indexing.
 Runs on SQLite and PostgreSQL like ``test_search``."""
 
+import struct
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from ouvert.accounts.permissions import visible_datasets
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset
+from ouvert.catalog.search.backends.base import unpack_code
 from ouvert.catalog.search.thesaurus import parse_clauses
 from ouvert.core.testing import make_dataset, make_organisation, make_user
 
@@ -151,6 +153,17 @@ def _index_rows():
         cursor.execute("SELECT e.dataset_id, v.facet, v.value FROM catalog_search_facet f "
                        "JOIN catalog_search_value v ON v.id = f.value_id JOIN catalog_search_entry e ON e.id = f.doc")
         facets = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
+        # Each entry's facet codes name the same values as its facet rows.
+        cursor.execute("SELECT id, facet, value FROM catalog_search_value")
+        values = {pk: (facet, value) for pk, facet, value in cursor.fetchall()}
+        cursor.execute("SELECT dataset_id, facet_codes FROM catalog_search_entry")
+        coded = []
+        for dataset_id, blob in cursor.fetchall():
+            for (code,) in struct.iter_unpack("<i", bytes(blob)):
+                facet, value_id = unpack_code(code)
+                assert values[value_id][0] == facet
+                coded.append((str(dataset_id), facet, values[value_id][1]))
+        assert sorted(coded) == facets
         column = "document::text" if connection.vendor == "postgresql" else "title || '|' || body || '|' || extra"
         cursor.execute(f"SELECT dataset_id, {column} FROM catalog_search_document")
         documents = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())

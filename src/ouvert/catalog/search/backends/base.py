@@ -14,10 +14,12 @@ an integer ``id`` (the document) and its own representation of the terms; for th
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
 
 from django.db import connection
 
+from ..documents import FACETS as FACET_NAMES
 from ..documents import Document
 from ..thesaurus import QueryClause
 
@@ -29,6 +31,23 @@ ATTRIBUTES = ("state", "private", "organisation_id", "created_by_id", "licence_i
               "sort_title_fr", "sort_title_en", "created", "modified")
 # Datasets per statement batch when writing many documents.
 BATCH_SIZE = 500
+# A facet code: the facet's position in ``documents.FACETS`` above ``VALUE_BITS`` bits of value id.
+VALUE_BITS = 27
+VALUE_MASK = (1 << VALUE_BITS) - 1
+
+
+def pack_facets(pairs: Iterable[tuple[str, int]]) -> bytes:
+    """``(facet, value id)`` pairs as the ``facet_codes`` of an entry: 32-bit little-endian codes."""
+    pairs = list(pairs)
+    if any(value_id > VALUE_MASK for _facet, value_id in pairs):
+        raise OverflowError("facet value id beyond the range of a facet code")
+    codes = [FACET_NAMES.index(facet) << VALUE_BITS | value_id for facet, value_id in pairs]
+    return struct.pack(f"<{len(codes)}i", *codes)
+
+
+def unpack_code(code: int) -> tuple[str, int]:
+    """The facet name and value id of a facet code."""
+    return FACET_NAMES[code >> VALUE_BITS], code & VALUE_MASK
 
 
 class SearchBackend:
@@ -77,12 +96,13 @@ class SearchBackend:
                     marks = ", ".join(["%s"] * len(docs))
                     cursor.execute(f"DELETE FROM {FACETS} WHERE doc IN ({marks})", list(docs.values()))
                     cursor.execute(f"DELETE FROM {ENTRIES} WHERE id IN ({marks})", list(docs.values()))
-                cursor.executemany(
-                    f"INSERT INTO {ENTRIES} (id, dataset_id, {', '.join(ATTRIBUTES)}) "
-                    f"VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 2))})",
-                    [[docs[str(db_id)], db_id, *self.attribute_values(document)]
-                     for db_id, document in zip(ids, batch, strict=True)])
                 value_ids = self.value_ids(cursor, {pair for document in batch for pair in document.facets})
+                cursor.executemany(
+                    f"INSERT INTO {ENTRIES} (id, dataset_id, {', '.join(ATTRIBUTES)}, facet_codes) "
+                    f"VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 3))})",
+                    [[docs[str(db_id)], db_id, *self.attribute_values(document),
+                      pack_facets((pair[0], value_ids[pair]) for pair in document.facets)]
+                     for db_id, document in zip(ids, batch, strict=True)])
                 rows = [(docs[str(db_id)], value_ids[pair])
                         for db_id, document in zip(ids, batch, strict=True) for pair in document.facets]
                 if rows:
@@ -124,6 +144,10 @@ class SearchBackend:
         with self.connection.cursor() as cursor:
             for table in (FACETS, ENTRIES, DOCUMENTS):
                 cursor.execute(f"DELETE FROM {table}")
+
+    def concatenated(self, column: str) -> str:
+        """SQL of an aggregate joining the ``column`` blobs of a group into one."""
+        raise NotImplementedError
 
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
         """SQL and parameters selecting ``doc, tier, score`` for the documents matching all

@@ -66,6 +66,9 @@ class PostgreSQLBackend(SearchBackend):
             [[self.db_id(d.dataset_id), tsvector_literal(d)] for d in documents],
         )
 
+    def concatenated(self, column: str) -> str:
+        return f"string_agg({column}, ''::bytea)"
+
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
         query = tsquery_literal(clauses)
         # Title tests look at ``title``, the weight-A lexemes of ``document`` (migration 0005):

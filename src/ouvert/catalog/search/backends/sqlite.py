@@ -50,6 +50,11 @@ class SQLiteBackend(SearchBackend):
             [[self.db_id(d.dataset_id), *(" ".join(terms) for terms in d.fields().values())] for d in documents],
         )
 
+    def concatenated(self, column: str) -> str:
+        # group_concat keeps a blob's bytes as they are (the database is UTF-8, no conversion);
+        # the cast gives them back as a blob.
+        return f"CAST(group_concat({column}, '') AS BLOB)"
+
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
         weights = ", ".join(str(w) for w in WEIGHTS)
         tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * ({FTS}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s))"
