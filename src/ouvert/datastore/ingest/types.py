@@ -261,7 +261,10 @@ _BOOL_MAP = "MAP {" + ", ".join(
 
 
 def sql_is_null(v: str) -> str:
-    return f"({v} IS NULL OR lower(trim({v})) IN ({_SQL_NULLS}))"
+    # trim(lower(v)), not lower(trim(v)): the parsers use trim(v) and lower(trim(v)), and
+    # DuckDB computes a sub-expression shared by two branches for every row, so sharing one
+    # would make this check, meant for the rare unparsed cells, cost a full pass.
+    return f"({v} IS NULL OR trim(lower({v})) IN ({_SQL_NULLS}))"
 
 
 def _sql_strip_number(v: str) -> str:
@@ -272,19 +275,27 @@ def _sql_strip_number(v: str) -> str:
     return expr
 
 
+def _sql_number_pattern(ctype: ColumnType) -> str:
+    """The Python parsers' pattern for a stripped number (an integer has no decimal part)."""
+    thousands, decimal = (r"\.", ",") if ctype.format == "," else (",", r"\.")
+    whole = rf"[+-]?(\d{{1,3}}({thousands}\d{{3}})+|\d+)"
+    return whole if ctype.type == "integer" else rf"{whole}?({decimal}\d+)?"
+
+
 def _sql_slow_parse(v: str, ctype: ColumnType) -> str:
     """The complete reading of ``v``, mirroring the Python parsers."""
     if ctype.type in ("integer", "number"):
-        clean = _sql_strip_number(v)
+        # The stripped text is bound once by a lambda: checked against the parsers' pattern
+        # (so "1.5" in a column of decimal commas is not read as 15, nor "1,5" as 15 where
+        # the point is the mark), then its separators are rewritten for the cast.
         if ctype.format == ",":
-            clean = f"replace(replace({clean}, '.', ''), ',', '.')"
+            digits = "replace(replace(x, '.', ''), ',', '.')"
         else:
-            clean = f"replace({clean}, ',', '')"
-        if ctype.type == "integer":
-            # DuckDB rounds "1.5" to 2 when casting to BIGINT: a decimal is not an integer,
-            # so its point is made uncastable.
-            return f"TRY_CAST(replace({clean}, '.', 'x') AS BIGINT)"
-        return f"TRY_CAST({clean} AS DOUBLE)"
+            digits = "replace(x, ',', '')"
+        cast = "BIGINT" if ctype.type == "integer" else "DOUBLE"
+        pattern = sql_string(_sql_number_pattern(ctype))
+        return (f"list_transform([{_sql_strip_number(v)}], lambda x: CASE WHEN "
+                f"regexp_full_match(x, {pattern}) THEN TRY_CAST({digits} AS {cast}) END)[1]")
     if ctype.type == "boolean":
         return f"{_BOOL_MAP}[lower(trim({v}))]"
     fmt = ctype.format or "%Y-%m-%d"
@@ -310,13 +321,18 @@ def _sql_fast_parse(v: str, ctype: ColumnType) -> str | None:
     form may repeat a computed sub-expression: DuckDB would hoist it and compute it for
     every row, making the complete form's cost unconditional.
     """
+    # A cell holding the other mark is left to the complete form; testing for it costs less
+    # than copying every cell to make that mark uncastable.
     if ctype.type == "integer":
-        # Commas never cast; a point is a decimal mark or a thousands one, never plain.
-        return f"TRY_CAST(replace({v}, '.', 'x') AS BIGINT)"
+        # Only the canonical spelling, the one the cast writes back: DuckDB would also read
+        # "1.5" (as 2), "007", "1e3" or "0x10", which the complete form judges instead.
+        return (f"(CASE WHEN CAST(TRY_CAST({v} AS BIGINT) AS VARCHAR) = {v} "
+                f"THEN TRY_CAST({v} AS BIGINT) END)")
     if ctype.type == "number":
         if ctype.format == ",":
-            return f"TRY_CAST(replace(replace({v}, '.', 'x'), ',', '.') AS DOUBLE)"
-        return f"TRY_CAST(replace({v}, ',', 'x') AS DOUBLE)"
+            return (f"(CASE WHEN contains({v}, '.') THEN NULL "
+                    f"ELSE TRY_CAST(replace({v}, ',', '.') AS DOUBLE) END)")
+        return f"(CASE WHEN contains({v}, ',') THEN NULL ELSE TRY_CAST({v} AS DOUBLE) END)"
     if ctype.type == "boolean":
         return f"{_BOOL_MAP}[{v}]"
     if ctype.type in ("date", "datetime") and not (ctype.format or "").startswith("fr:") \
@@ -331,14 +347,17 @@ def sql_parse(v: str, ctype: ColumnType) -> str:
         return f"nullif({v}, '')"
     fast = _sql_fast_parse(v, ctype)
     slow = _sql_slow_parse(v, ctype)
-    parsed = f"coalesce({fast}, {slow})" if fast else slow
     if ctype.type in ("integer", "number"):
         # A code such as 01340 met after the sample must not lose its zero: it does not
         # parse, so the column falls back to text. The first test is cheap and rarely true:
-        # the first byte is one of " !"#$%&'()*+,-./0", a range holding the only first
-        # characters the pattern allows (space, sign, zero), compared without a function.
-        parsed = (f"(CASE WHEN ({v} >= ' ' AND {v} < '1') AND "
-                  f"regexp_matches({v}, '^\\s*[+-]?0[0-9]') THEN NULL ELSE {parsed} END)")
+        # every first character the pattern allows (space, tab, sign, zero) sorts before
+        # "1", compared without a function. The integers' fast form never reads such a
+        # code, so there only the cells it leaves are tested.
+        zero = f"({v} < '1' AND regexp_matches({v}, '^\\s*[+-]?0[0-9]'))"
+        if ctype.type == "integer":
+            return f"coalesce({fast}, CASE WHEN {zero} THEN NULL ELSE {slow} END)"
+        return f"(CASE WHEN {zero} THEN NULL ELSE coalesce({fast}, {slow}) END)"
+    parsed = f"coalesce({fast}, {slow})" if fast else slow
     return f"CAST({parsed} AS DATE)" if ctype.type == "date" else parsed
 
 

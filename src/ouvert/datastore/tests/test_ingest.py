@@ -608,6 +608,14 @@ def test_corpus_file(tmp_path, name):
     ("1.5", ColumnType("integer", "."), None), ("1.234", ColumnType("integer", ","), 1234),
     ("1,5", ColumnType("integer", ","), None), ("2,666", ColumnType("integer", "."), 2666),
     ("1.234,5", ColumnType("number", ","), 1234.5), ("n/a", ColumnType("number", "."), None),
+    ("1.5", ColumnType("integer", ","), None), ("1.5", ColumnType("number", ","), None),
+    ("1.23", ColumnType("number", ","), None), ("1,5", ColumnType("number", "."), None),
+    ("12,34", ColumnType("integer", "."), None), ("1e3", ColumnType("integer", "."), None),
+    ("0x10", ColumnType("integer", "."), None), ("1_000", ColumnType("integer", "."), None),
+    ("007", ColumnType("integer", "."), None), ("+5", ColumnType("integer", "."), 5),
+    ("-0", ColumnType("integer", "."), 0), (" 1 234 ", ColumnType("integer", ","), 1234),
+    ("-12", ColumnType("integer", "."), -12), ("9223372036854775808", ColumnType("integer", "."),
+                                               None),
 ])
 def test_sql_never_rounds_or_misreads(value, ctype, expected):
     assert duckdb.sql(f"SELECT {sql_parse(sql_string(value), ctype)}").fetchall()[0][0] == expected
@@ -620,3 +628,26 @@ def test_leading_zero_codes_after_the_sample_stay_text(tmp_path):
     assert col(result, "code_postal")["type"] == "string"
     assert rows_of(dest)[-1] == (9001, "Bény", "01370")
     assert result.report["problems"]["items"][0]["code"] == "type_fallback"
+
+
+@pytest.mark.parametrize(("values", "late", "type_", "expected"), [
+    ("{i}", "1.5", "string", "1.5"),  # a fractional value in an integer column
+    ("{i}", "1,5", "string", "1,5"),
+    ("{i}", "1e3", "string", "1e3"),
+    ("{i}", "-007", "string", "-007"),
+    ("{i},5", "1.5", "string", "1.5"),  # a point where the sample wrote decimal commas
+    ("{i},5", "007,5", "string", "007,5"),
+    ("{i}.5", "1,5", "string", "1,5"),  # a comma where the sample wrote decimal points
+    ("{i}", "+12", "integer", 12),
+    ("{i}", " 1 234 ", "integer", 1234),
+    ("{i},5", "1 234,5 €", "number", 1234.5),
+])
+def test_values_after_the_sample_are_never_misread(tmp_path, values, late, type_, expected):
+    """Cells the sample did not show are read as the Python parsers read them, or kept as text."""
+    body = "n;v\n" + "".join(f"{i};{values.format(i=i + 1)}\n" for i in range(4000))
+    result, dest = load(tmp_path, body + f"4001;{late}\n")
+    assert col(result, "v")["type"] == type_
+    assert rows_of(dest)[-1] == (4001, 4001, expected)
+    if type_ == "string":
+        assert result.report["problems"]["items"][0]["code"] == "type_fallback"
+        assert rows_of(dest)[0][2] == values.format(i=1)
