@@ -33,6 +33,9 @@ NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE",
 _COMMON_LETTERS = set("éèêëàâäçîïôöûùüÿœæÉÈÊËÀÂÄÇÎÏÔÖÛÙÜŒÆáíóúñÁÍÓÚÑãõßåøÅØ")
 _COMMON_SYMBOLS = set("\u00a0«»°€’‘“”–—…£§©®²³µ·½¼¾¿¡×\u202f")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€")
+# Maps the bytes 0x80-0x9F, where Windows-1252 and ISO-8859-1 differ, to 1 and every other
+# byte to 0: a table lookup then a byte search finds them several times faster than deleting.
+_C1_MARKS = bytes(1 if 0x80 <= b < 0xA0 else 0 for b in range(256))
 
 
 @dataclass
@@ -158,10 +161,15 @@ def transcode(path: str, enc: Encoding, dest: str, *, on_chunk=None) -> str:
         done = enc.bom
         while True:
             chunk = src.read(CHUNK)
-            if codec == "windows-1252" and not saw_c1 and chunk:
-                saw_c1 = len(chunk.translate(None, bytes(range(0x80, 0xA0)))) != len(chunk)
+            plain = False
+            if codec == "windows-1252" and chunk:
+                # Without a byte in 0x80-0x9F the chunk reads the same as ISO-8859-1, whose
+                # decoder is a plain copy, twice as fast.
+                plain = chunk.translate(_C1_MARKS).find(1) < 0
+                saw_c1 = saw_c1 or not plain
             try:
-                text = decoder.decode(chunk, final=not chunk)
+                text = chunk.decode("iso-8859-1") if plain else decoder.decode(
+                    chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 line = _locate(path, done + exc.start)
                 raise IngestError(
