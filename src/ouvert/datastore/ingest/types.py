@@ -267,11 +267,10 @@ def sql_is_null(v: str) -> str:
     return f"({v} IS NULL OR trim(lower({v})) IN ({_SQL_NULLS}))"
 
 
-def _sql_strip_number(v: str) -> str:
-    expr = f"trim({v}, ' %$€£¥' || chr(160) || chr(8239) || chr(8201))"
-    for ch in (" ", "chr(160)", "chr(8239)", "chr(8201)"):
-        lit = "' '" if ch == " " else ch
-        expr = f"replace({expr}, {lit}, '')"
+def _sql_without_spaces(v: str) -> str:
+    expr = v
+    for ch in ("' '", "chr(160)", "chr(8239)", "chr(8201)"):
+        expr = f"replace({expr}, {ch}, '')"
     return expr
 
 
@@ -285,17 +284,27 @@ def _sql_number_pattern(ctype: ColumnType) -> str:
 def _sql_slow_parse(v: str, ctype: ColumnType) -> str:
     """The complete reading of ``v``, mirroring the Python parsers."""
     if ctype.type in ("integer", "number"):
-        # The stripped text is bound once by a lambda: checked against the parsers' pattern
-        # (so "1.5" in a column of decimal commas is not read as 15, nor "1,5" as 15 where
-        # the point is the mark), then its separators are rewritten for the cast.
+        # Each text is bound once by a lambda, so nothing here is shared with the other
+        # branches (see _sql_fast_parse): without its spaces, checked against the parsers'
+        # pattern (so "1.5" in a column of decimal commas is not read as 15, nor "1,5" as 15
+        # where the point is the mark), then its separators are rewritten for the cast.
+        # Trimming currency and percent signs costs more than all the rest together, so it
+        # is only done for the cells that need it.
         if ctype.format == ",":
-            digits = "replace(replace(x, '.', ''), ',', '.')"
+            digits = "replace(replace({x}, '.', ''), ',', '.')"
         else:
-            digits = "replace(x, ',', '')"
+            digits = "replace({x}, ',', '')"
         cast = "BIGINT" if ctype.type == "integer" else "DOUBLE"
         pattern = sql_string(_sql_number_pattern(ctype))
-        return (f"list_transform([{_sql_strip_number(v)}], lambda x: CASE WHEN "
-                f"regexp_full_match(x, {pattern}) THEN TRY_CAST({digits} AS {cast}) END)[1]")
+
+        def read(x: str) -> str:
+            return f"TRY_CAST({digits.format(x=x)} AS {cast})"
+
+        signs = sql_string(_CURRENCY + "%")
+        return (f"list_transform([{_sql_without_spaces(v)}], lambda x: CASE WHEN "
+                f"regexp_full_match(x, {pattern}) THEN {read('x')} ELSE list_transform("
+                f"[trim(x, {signs})], lambda y: CASE WHEN regexp_full_match(y, {pattern}) "
+                f"THEN {read('y')} END)[1] END)[1]")
     if ctype.type == "boolean":
         return f"{_BOOL_MAP}[lower(trim({v}))]"
     fmt = ctype.format or "%Y-%m-%d"
