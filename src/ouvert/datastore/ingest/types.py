@@ -24,6 +24,7 @@ _CURRENCY = "$€£¥"
 _POINT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 _COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?$")
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_DIGIT = re.compile(r"\d")
 
 FRENCH_MONTHS = (
     ("janvier", 1), ("janv.", 1), ("février", 2), ("fevrier", 2), ("févr.", 2), ("mars", 3),
@@ -78,8 +79,9 @@ def strip_number(text: str) -> NumberShape | None:
     if s and (s[0] in _CURRENCY or s[-1] in _CURRENCY):
         money, s = True, s.strip(_CURRENCY + _SPACES + "%")
     for space in _SPACES:
-        s = s.replace(space, "")
-    if not s or not any(c.isdigit() for c in s):
+        if space in s:
+            s = s.replace(space, "")
+    if not _DIGIT.search(s):
         return None
     return NumberShape(s, percent, money)
 
@@ -108,8 +110,10 @@ def parse_number(text: str, decimal: str = ".") -> float | None:
 
 def parse_integer(text: str, decimal: str = ".") -> int | None:
     shape = strip_number(text)
-    if shape is None:
-        return None
+    return None if shape is None else _integer_of(shape, decimal)
+
+
+def _integer_of(shape: NumberShape, decimal: str) -> int | None:
     pattern = _POINT if decimal == "." else _COMMA
     if not pattern.match(shape.digits):
         return None
@@ -176,9 +180,12 @@ def _fits_all(values: list[str], parse) -> bool:
 
 
 def _number_type(values: list[str], prefer_comma: bool) -> ColumnType | None:
-    shapes = [strip_number(v) for v in values]
-    if any(s is None for s in shapes):
-        return None
+    shapes = []
+    for value in values:
+        shape = strip_number(value)
+        if shape is None:
+            return None  # most text columns stop at their first value
+        shapes.append(shape)
     if any(_LEADING_ZERO.match(s.digits) for s in shapes):
         return None  # codes such as 01340 or 007 keep their zeros as text
     candidates = []
@@ -198,7 +205,7 @@ def _number_type(values: list[str], prefer_comma: bool) -> ColumnType | None:
         decimal = candidates[0]
     guess = "money" if any(s.money for s in shapes) else (
         "percentage" if any(s.percent for s in shapes) else None)
-    if all(parse_integer(v, decimal) is not None for v in values):
+    if all(_integer_of(s, decimal) is not None for s in shapes):
         return ColumnType("integer", decimal, guess or "integer")
     return ColumnType("number", decimal, guess or "decimal")
 
