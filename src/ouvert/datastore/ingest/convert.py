@@ -31,14 +31,15 @@ def connect(*, threads: int | None, memory_limit: str, temp_dir: str) -> duckdb.
 
 
 def read_csv_sql(path: str, ncols: int, *, delimiter: str, skip: int, new_line: str | None,
-                 max_line_length: int, names: list[str] | None = None) -> str:
+                 max_line_length: int, names: list[str] | None = None,
+                 encoding: str = "utf-8") -> str:
     cols = names or [f"c{i}" for i in range(ncols)]
     columns = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in cols) + "}"
     opts = [
         f"delim = {sql_string(delimiter)}", "quote = '\"'", "escape = '\"'", "header = false",
         f"skip = {int(skip)}", "auto_detect = false", f"columns = {columns}",
         "strict_mode = true", "null_padding = false", "all_varchar = true",
-        f"max_line_size = {int(max_line_length)}", "encoding = 'utf-8'",
+        f"max_line_size = {int(max_line_length)}", f"encoding = {sql_string(encoding)}",
     ]
     if new_line:
         opts.append(f"new_line = {sql_string(new_line)}")

@@ -1,5 +1,7 @@
 """Encoding detection, verification over the whole file, and streamed transcoding to UTF-8.
 
+DuckDB reads UTF-8 and ISO-8859-1 itself; other files are transcoded to a UTF-8 copy first.
+
 Government files come in UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1252,
 ISO-8859-1 and Mac Roman. UTF-8 is tried first and strictly: a legacy file almost never
 decodes as valid UTF-8 by accident. Among the single-byte encodings, each decoding of a sample
@@ -36,6 +38,7 @@ _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€")
 # Maps the bytes 0x80-0x9F, where Windows-1252 and ISO-8859-1 differ, to 1 and every other
 # byte to 0: a table lookup then a byte search finds them several times faster than deleting.
 _C1_MARKS = bytes(1 if 0x80 <= b < 0xA0 else 0 for b in range(256))
+_C1_OR_NUL = bytes(1 if b == 0 or 0x80 <= b < 0xA0 else 0 for b in range(256))
 
 
 @dataclass
@@ -144,6 +147,22 @@ def _locate(path: str, offset: int) -> int:
     with open(path, "rb") as fh:
         head = fh.read(offset)
     return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
+def reads_as_latin1(path: str, enc: Encoding) -> str | None:
+    """The label of a single-byte file that DuckDB can read itself as ISO-8859-1, else None.
+
+    Windows-1252 and ISO-8859-1 only differ on the bytes 0x80-0x9F: a file without them (nor
+    NUL bytes, which transcode() refuses) needs no transcoded copy. Like transcode(), a
+    Windows-1252 guess is then reported as ISO-8859-1.
+    """
+    if enc.name not in ("windows-1252", "iso-8859-1") or enc.bom:
+        return None
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if chunk.translate(_C1_OR_NUL).find(1) >= 0:
+                return None
+    return "windows-1252" if enc.source == "publisher" else "iso-8859-1"
 
 
 def transcode(path: str, enc: Encoding, dest: str, *, on_chunk=None) -> str:

@@ -255,6 +255,29 @@ def test_windows_1252_found_after_the_sample(tmp_path):
     assert rows_of(dest)[-1] == (400_001, "Café", "Québec")
 
 
+def test_latin1_files_are_read_without_a_transcoded_copy(tmp_path, monkeypatch):
+    def no_copy(*args, **kwargs):
+        raise AssertionError("a Latin-1 file was transcoded")
+
+    monkeypatch.setattr(enc, "transcode", no_copy)
+    fast, dest = load(tmp_path / "fast.csv", FRENCH.encode("cp1252"))
+    assert fast.report["path"] == "fast" and fast.encoding == "ISO-8859-1"
+    assert rows_of(dest, '"Libellé", "Région"')[0] == ("École élémentaire", "Côte-Nord")
+    ragged = FRENCH.replace("2015;Montérégie", "2015;Montérégie;Québec")
+    careful, dest = load(tmp_path / "careful.csv", ragged.encode("latin-1"), encoding="cp1252")
+    assert careful.report["path"] == "careful" and careful.encoding == "Windows-1252"
+    assert rows_of(dest)[1] == (2, "Hôpital général", 2015, "Montérégie", "Québec")
+
+
+def test_windows_1252_specific_characters_and_nul_bytes_are_transcoded(tmp_path):
+    text = "Libellé;Coût\nŒuvre d’art;12 €\n"
+    result, dest = load(tmp_path / "c1.csv", text.encode("cp1252"))
+    assert result.encoding == "Windows-1252"
+    assert rows_of(dest) == [(1, "Œuvre d’art", 12)]
+    (tmp_path / "nul.csv").write_bytes("Libellé;b\nÉté;1\x00\n".encode("latin-1"))
+    expect_error(tmp_path / "nul.csv", "binary")
+
+
 def test_publisher_encoding_override(tmp_path):
     result, dest = load(tmp_path, FRENCH.encode("cp1252"), encoding="cp1252")
     assert result.report["encoding"]["source"] == "publisher"
