@@ -674,3 +674,15 @@ def test_values_after_the_sample_are_never_misread(tmp_path, values, late, type_
     if type_ == "string":
         assert result.report["problems"]["items"][0]["code"] == "type_fallback"
         assert rows_of(dest)[0][2] == values.format(i=1)
+
+
+@pytest.mark.parametrize(("rows", "tail"), [(400_000, ""), (150_000, "0;ligne;trop;longue\n")])
+def test_ids_follow_the_file_order_when_read_in_parallel(tmp_path, rows, tail):
+    """Several threads read and type the rows; _id is still each row's position in the file."""
+    body = "n;libellé;montant\n" + "".join(
+        f"{i};Contrat de déneigement secteur {i % 977};{i % 1000},5\n" for i in range(1, rows + 1))
+    result, dest = load(tmp_path, body + tail, threads=2)
+    assert result.report["path"] == ("careful" if tail else "fast")
+    out_of_order = duckdb.sql(f"SELECT count(*) FROM read_parquet('{dest}') "
+                              f"WHERE _id <> n AND n > 0").fetchall()[0][0]
+    assert out_of_order == 0 and result.rows == rows + (1 if tail else 0)
