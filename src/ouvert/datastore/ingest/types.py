@@ -333,9 +333,10 @@ def _sql_fast_parse(v: str, ctype: ColumnType) -> str | None:
     """A cheap reading that is right for the common spelling, NULL when unsure.
 
     Most cells of a column are written the plain way ("1234,5", "15/05/2014", "oui"); this
-    form costs a single cast and the complete one only runs where it gives NULL. Neither
-    form may repeat a computed sub-expression: DuckDB would hoist it and compute it for
-    every row, making the complete form's cost unconditional.
+    form costs a single cast and the complete one only runs where it gives NULL. The
+    complete form may share no computed sub-expression with this one nor with the null
+    check: DuckDB would hoist it and compute it for every row, making its cost
+    unconditional. This form is computed for every row anyway, so it may repeat its cast.
     """
     # A cell holding the other mark is left to the complete form; testing for it costs less
     # than copying every cell to make that mark uncastable.
@@ -346,9 +347,12 @@ def _sql_fast_parse(v: str, ctype: ColumnType) -> str | None:
                 f"THEN TRY_CAST({v} AS BIGINT) END)")
     if ctype.type == "number":
         if ctype.format == ",":
-            return (f"(CASE WHEN contains({v}, '.') THEN NULL "
+            cast = (f"(CASE WHEN contains({v}, '.') THEN NULL "
                     f"ELSE TRY_CAST(replace({v}, ',', '.') AS DOUBLE) END)")
-        return f"(CASE WHEN contains({v}, ',') THEN NULL ELSE TRY_CAST({v} AS DOUBLE) END)"
+        else:
+            cast = f"(CASE WHEN contains({v}, ',') THEN NULL ELSE TRY_CAST({v} AS DOUBLE) END)"
+        # The cast also reads "nan" and "inf", a null marker and a word for the parsers.
+        return f"(CASE WHEN isfinite({cast}) THEN {cast} END)"
     if ctype.type == "boolean":
         return f"{_BOOL_MAP}[{v}]"
     if ctype.type in ("date", "datetime") and not (ctype.format or "").startswith("fr:") \

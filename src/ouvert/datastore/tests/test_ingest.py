@@ -639,6 +639,8 @@ def test_corpus_file(tmp_path, name):
     ("-0", ColumnType("integer", "."), 0), (" 1 234 ", ColumnType("integer", ","), 1234),
     ("-12", ColumnType("integer", "."), -12), ("9223372036854775808", ColumnType("integer", "."),
                                                None),
+    ("nan", ColumnType("number", ","), None), ("inf", ColumnType("number", "."), None),
+    ("-Infinity", ColumnType("number", ","), None),
 ])
 def test_sql_never_rounds_or_misreads(value, ctype, expected):
     assert duckdb.sql(f"SELECT {sql_parse(sql_string(value), ctype)}").fetchall()[0][0] == expected
@@ -661,6 +663,8 @@ def test_leading_zero_codes_after_the_sample_stay_text(tmp_path):
     ("{i},5", "1.5", "string", "1.5"),  # a point where the sample wrote decimal commas
     ("{i},5", "007,5", "string", "007,5"),
     ("{i}.5", "1,5", "string", "1,5"),  # a comma where the sample wrote decimal points
+    ("{i}.5", "inf", "string", "inf"),
+    ("{i},5", "nan", "number", None),  # a null marker, as in the sample
     ("{i}", "+12", "integer", 12),
     ("{i}", " 1 234 ", "integer", 1234),
     ("{i},5", "1 234,5 €", "number", 1234.5),
