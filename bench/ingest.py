@@ -2,7 +2,8 @@
 
 Generates a French government-style CSV (";"-separated, decimal commas, dd/mm/yyyy dates,
 accented text, "Organisme N" for N in 1..500, integers, a code with leading zeros), then times,
-each in its own subprocess (peak memory is that process's maximum RSS, from wait4):
+each in its own subprocess (peak memory is that process's maximum RSS and CPU its user plus
+system time, both from wait4; CPU time is what to compare on a loaded machine):
 
   (a) Ouvert's ingest(): encoding check, sniffing, typing and one DuckDB pass to Parquet;
   (b) CKAN + xloader, with --ckan URL TOKEN DATASET_ID (upload, then wait for the datastore);
@@ -11,9 +12,10 @@ each in its own subprocess (peak memory is that process's maximum RSS, from wait
       (c1) a bare COPY ... (DELIMITER ';') into a table of text columns, and
       (c2) the same COPY followed by INSERT ... SELECT into a typed table (decimal commas
            replaced, dates read with DateStyle DMY) - the typed result ingest() produces.
-      The memory figure is the client's; the server's own memory is not counted.
+      The memory and CPU figures are the client's; the server's own are not counted.
   (d) DuckDB's own read_csv (auto-detection) to Parquet (zstd), with the same threads and
-      memory limit as (a). DuckDB leaves the decimals and dates as text: it is the floor.
+      memory limit as (a). DuckDB types the integers and dates but leaves the decimal commas
+      and oui/non as text: it is the floor.
 
     python bench/ingest.py [--rows N] [--corpus] [--ckan URL TOKEN DATASET_ID]
 """
