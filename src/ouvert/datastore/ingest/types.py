@@ -378,6 +378,10 @@ def sql_parse(v: str, ctype: ColumnType) -> str:
             return f"coalesce({fast}, CASE WHEN {zero} THEN NULL ELSE {slow} END)"
         return f"(CASE WHEN {zero} THEN NULL ELSE coalesce({fast}, {slow}) END)"
     parsed = f"coalesce({fast}, {slow})" if fast else slow
+    if ctype.type in ("date", "datetime") and "%Y" in (ctype.format or "%Y-%m-%d"):
+        # DuckDB's %Y also reads "14" as the year 14, where the parsers want four digits: a
+        # date written 15/05/14 under a sample of 15/05/2014 is not a date of the year 14.
+        parsed = f"(CASE WHEN year({parsed}) >= 1000 THEN {parsed} END)"
     return f"CAST({parsed} AS DATE)" if ctype.type == "date" else parsed
 
 

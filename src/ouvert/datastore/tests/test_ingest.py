@@ -641,6 +641,11 @@ def test_corpus_file(tmp_path, name):
                                                None),
     ("nan", ColumnType("number", ","), None), ("inf", ColumnType("number", "."), None),
     ("-Infinity", ColumnType("number", ","), None),
+    ("15/05/14", ColumnType("date", "%d/%m/%Y"), None), ("14-05-15", ColumnType("date", "%Y-%m-%d"),
+                                                        None),
+    ("15/05/214", ColumnType("date", "%d/%m/%Y"), None),
+    ("15/05/2014", ColumnType("date", "%d/%m/%Y"), date(2014, 5, 15)),
+    ("15/05/14 10:30", ColumnType("datetime", "%d/%m/%Y %H:%M"), None),
 ])
 def test_sql_never_rounds_or_misreads(value, ctype, expected):
     assert duckdb.sql(f"SELECT {sql_parse(sql_string(value), ctype)}").fetchall()[0][0] == expected
@@ -665,19 +670,20 @@ def test_leading_zero_codes_after_the_sample_stay_text(tmp_path):
     ("{i}.5", "1,5", "string", "1,5"),  # a comma where the sample wrote decimal points
     ("{i}.5", "inf", "string", "inf"),
     ("{i},5", "nan", "number", None),  # a null marker, as in the sample
+    ("{d}/05/2014", "15/05/14", "string", "15/05/14"),  # a two-digit year
     ("{i}", "+12", "integer", 12),
     ("{i}", " 1 234 ", "integer", 1234),
     ("{i},5", "1 234,5 €", "number", 1234.5),
 ])
 def test_values_after_the_sample_are_never_misread(tmp_path, values, late, type_, expected):
     """Cells the sample did not show are read as the Python parsers read them, or kept as text."""
-    body = "n;v\n" + "".join(f"{i};{values.format(i=i + 1)}\n" for i in range(4000))
+    body = "n;v\n" + "".join(f"{i};{values.format(i=i + 1, d=i % 28 + 1)}\n" for i in range(4000))
     result, dest = load(tmp_path, body + f"4001;{late}\n")
     assert col(result, "v")["type"] == type_
     assert rows_of(dest)[-1] == (4001, 4001, expected)
     if type_ == "string":
         assert result.report["problems"]["items"][0]["code"] == "type_fallback"
-        assert rows_of(dest)[0][2] == values.format(i=1)
+        assert rows_of(dest)[0][2] == values.format(i=1, d=1)
 
 
 @pytest.mark.parametrize(("rows", "tail"), [(400_000, ""), (150_000, "0;ligne;trop;longue\n")])
