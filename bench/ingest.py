@@ -2,7 +2,8 @@
 
 Generates a French government-style CSV (";"-separated, decimal commas, dd/mm/yyyy dates,
 accented text, "Organisme N" for N in 1..500, integers, a code with leading zeros), then times,
-each in its own subprocess (peak memory is that process's maximum RSS, from wait4):
+each in its own subprocess (peak memory is that process's maximum RSS and CPU its user plus
+system time, both from wait4; CPU time is what to compare on a loaded machine):
 
   (a) Ouvert's ingest(): encoding check, sniffing, typing and one DuckDB pass to Parquet;
   (b) CKAN + xloader, with --ckan URL TOKEN DATASET_ID (upload, then wait for the datastore);
@@ -11,9 +12,10 @@ each in its own subprocess (peak memory is that process's maximum RSS, from wait
       (c1) a bare COPY ... (DELIMITER ';') into a table of text columns, and
       (c2) the same COPY followed by INSERT ... SELECT into a typed table (decimal commas
            replaced, dates read with DateStyle DMY) - the typed result ingest() produces.
-      The memory figure is the client's; the server's own memory is not counted.
+      The memory and CPU figures are the client's; the server's own are not counted.
   (d) DuckDB's own read_csv (auto-detection) to Parquet (zstd), with the same threads and
-      memory limit as (a). DuckDB leaves the decimals and dates as text: it is the floor.
+      memory limit as (a). DuckDB types the integers and dates but leaves the decimal commas
+      and oui/non as text: it is the floor.
 
     python bench/ingest.py [--rows N] [--corpus] [--ckan URL TOKEN DATASET_ID]
 """
@@ -132,7 +134,8 @@ def measure(kind: str, src: str, dest: str) -> dict:
     if proc.returncode:
         raise SystemExit(f"{kind} failed:\n{err}")
     info = json.loads(out.strip().splitlines()[-1])
-    info.update(seconds=seconds, peak_mb=usage.ru_maxrss / 1024)
+    info.update(seconds=seconds, cpu=usage.ru_utime + usage.ru_stime,
+                peak_mb=usage.ru_maxrss / 1024)
     return info
 
 
@@ -255,10 +258,10 @@ def main() -> None:
                   f"{ckan['upload_seconds']:.1f} s; searchable with its total after "
                   f"{ckan['seconds']:.1f} s; xloader {ckan['status']} after "
                   f"{ckan['complete_seconds']:.1f} s")
-        print(f"{'':<26} {'seconds':>8} {'MB/s':>8} {'peak MB':>8} {'rows':>12}")
+        print(f"{'':<26} {'seconds':>8} {'CPU s':>8} {'MB/s':>8} {'peak MB':>8} {'rows':>12}")
         for name, info in results.items():
-            print(f"{name:<26} {info['seconds']:>8.2f} {size_mb / info['seconds']:>8.1f} "
-                  f"{info['peak_mb']:>8.0f} {info['rows']:>12,}")
+            print(f"{name:<26} {info['seconds']:>8.2f} {info.get('cpu', float('nan')):>8.2f} "
+                  f"{size_mb / info['seconds']:>8.1f} {info['peak_mb']:>8.0f} {info['rows']:>12,}")
         ours = results["(a) ouvert ingest()"]["seconds"]
         print(f"ingest() path: {results['(a) ouvert ingest()'].get('path')}; types: "
               f"{results['(a) ouvert ingest()'].get('types')}")
@@ -266,6 +269,11 @@ def main() -> None:
             if name.startswith("(a)"):
                 continue
             print(f"ratio {name} / ingest(): {info['seconds'] / ours:.2f}")
+        ours_cpu = results["(a) ouvert ingest()"]["cpu"]
+        for name, info in results.items():
+            if name.startswith(("(a)", "(c")) or not info.get("cpu"):
+                continue
+            print(f"CPU ratio {name} / ingest(): {info['cpu'] / ours_cpu:.2f}")
         print(f"self peak MB (driver): "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 

@@ -31,14 +31,15 @@ def connect(*, threads: int | None, memory_limit: str, temp_dir: str) -> duckdb.
 
 
 def read_csv_sql(path: str, ncols: int, *, delimiter: str, skip: int, new_line: str | None,
-                 max_line_length: int, names: list[str] | None = None) -> str:
+                 max_line_length: int, names: list[str] | None = None,
+                 encoding: str = "utf-8") -> str:
     cols = names or [f"c{i}" for i in range(ncols)]
     columns = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in cols) + "}"
     opts = [
         f"delim = {sql_string(delimiter)}", "quote = '\"'", "escape = '\"'", "header = false",
         f"skip = {int(skip)}", "auto_detect = false", f"columns = {columns}",
         "strict_mode = true", "null_padding = false", "all_varchar = true",
-        f"max_line_size = {int(max_line_length)}", "encoding = 'utf-8'",
+        f"max_line_size = {int(max_line_length)}", f"encoding = {sql_string(encoding)}",
     ]
     if new_line:
         opts.append(f"new_line = {sql_string(new_line)}")
@@ -75,13 +76,19 @@ def run(con, sql: str, *, progress: Callable | None = None, estimated_rows: int 
 
 
 def select_sql(source: str, columns: list[tuple[str, str, ColumnType]], *, checked: bool,
-               row_id: str = "row_number() OVER ()", skip_empty: bool = False) -> str:
+               skip_empty: bool = False, parallel: bool = False) -> str:
     """SELECT producing _id then each typed column, from ``source`` with varchar columns.
 
     ``columns`` holds (source column, output name, type). With ``checked``, a value that
     breaks its column's type aborts the query with a tagged error (see types.sql_typed).
+
+    ``_id`` is the row's position, from ``row_number() OVER ()``, which DuckDB computes on a
+    single thread together with everything else in its pipeline. With ``parallel`` the rows
+    are read and typed by every thread into a materialized CTE, which keeps their order, and
+    only numbered while the CTE is read back: a copy of the typed rows buys the parallel
+    reading and typing, most of the work.
     """
-    exprs = [f"{row_id} AS _id"]
+    exprs = []
     for index, (src, name, ctype) in enumerate(columns):
         fail = f"{FAIL_TAG}{index}:" if checked else None
         exprs.append(f"{sql_typed(sql_ident(src), ctype, fail=fail)} AS {sql_ident(name)}")
@@ -90,7 +97,15 @@ def select_sql(source: str, columns: list[tuple[str, str, ColumnType]], *, check
         # Rows of empty cells (",,,,") carry nothing; the careful path drops them too.
         where = " WHERE NOT (" + " AND ".join(
             f"nullif({sql_ident(src)}, '') IS NULL" for src, _n, _t in columns) + ")"
-    return f"SELECT {', '.join(exprs)} FROM {source}{where}"
+    if parallel:
+        return (f"WITH typed AS MATERIALIZED (SELECT {', '.join(exprs)} FROM {source}{where}) "
+                "SELECT row_number() OVER () AS _id, * FROM typed")
+    return f"SELECT row_number() OVER () AS _id, {', '.join(exprs)} FROM {source}{where}"
+
+
+def parallel(con) -> bool:
+    """Whether ``con`` runs queries on more than one thread."""
+    return int(con.execute("SELECT current_setting('threads')").fetchone()[0]) > 1
 
 
 def copy_to_parquet(con, select: str, dest: str, **kw) -> int:

@@ -1,5 +1,7 @@
 """Encoding detection, verification over the whole file, and streamed transcoding to UTF-8.
 
+DuckDB reads UTF-8 and ISO-8859-1 itself; other files are transcoded to a UTF-8 copy first.
+
 Government files come in UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1252,
 ISO-8859-1 and Mac Roman. UTF-8 is tried first and strictly: a legacy file almost never
 decodes as valid UTF-8 by accident. Among the single-byte encodings, each decoding of a sample
@@ -33,6 +35,10 @@ NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE",
 _COMMON_LETTERS = set("éèêëàâäçîïôöûùüÿœæÉÈÊËÀÂÄÇÎÏÔÖÛÙÜŒÆáíóúñÁÍÓÚÑãõßåøÅØ")
 _COMMON_SYMBOLS = set("\u00a0«»°€’‘“”–—…£§©®²³µ·½¼¾¿¡×\u202f")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€")
+# Maps the bytes 0x80-0x9F, where Windows-1252 and ISO-8859-1 differ, to 1 and every other
+# byte to 0: a table lookup then a byte search finds them several times faster than deleting.
+_C1_MARKS = bytes(1 if 0x80 <= b < 0xA0 else 0 for b in range(256))
+_C1_OR_NUL = bytes(1 if b == 0 or 0x80 <= b < 0xA0 else 0 for b in range(256))
 
 
 @dataclass
@@ -143,6 +149,22 @@ def _locate(path: str, offset: int) -> int:
     return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
 
 
+def reads_as_latin1(path: str, enc: Encoding) -> str | None:
+    """The label of a single-byte file that DuckDB can read itself as ISO-8859-1, else None.
+
+    Windows-1252 and ISO-8859-1 only differ on the bytes 0x80-0x9F: a file without them (nor
+    NUL bytes, which transcode() refuses) needs no transcoded copy. Like transcode(), a
+    Windows-1252 guess is then reported as ISO-8859-1.
+    """
+    if enc.name not in ("windows-1252", "iso-8859-1") or enc.bom:
+        return None
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if chunk.translate(_C1_OR_NUL).find(1) >= 0:
+                return None
+    return "windows-1252" if enc.source == "publisher" else "iso-8859-1"
+
+
 def transcode(path: str, enc: Encoding, dest: str, *, on_chunk=None) -> str:
     """Decode the whole file strictly with ``enc`` and write it as UTF-8 to ``dest``.
 
@@ -158,10 +180,15 @@ def transcode(path: str, enc: Encoding, dest: str, *, on_chunk=None) -> str:
         done = enc.bom
         while True:
             chunk = src.read(CHUNK)
-            if codec == "windows-1252" and not saw_c1 and chunk:
-                saw_c1 = len(chunk.translate(None, bytes(range(0x80, 0xA0)))) != len(chunk)
+            plain = False
+            if codec == "windows-1252" and chunk:
+                # Without a byte in 0x80-0x9F the chunk reads the same as ISO-8859-1, whose
+                # decoder is a plain copy, twice as fast.
+                plain = chunk.translate(_C1_MARKS).find(1) < 0
+                saw_c1 = saw_c1 or not plain
             try:
-                text = decoder.decode(chunk, final=not chunk)
+                text = chunk.decode("iso-8859-1") if plain else decoder.decode(
+                    chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 line = _locate(path, done + exc.start)
                 raise IngestError(

@@ -194,11 +194,16 @@ def ingest_text(path: str, dest: str, *, extension: str, options: IngestOptions,
                           "binary")
     work, work_bom = path, enc.bom
     label = enc.name
+    codec = "utf-8"  # of ``work``, the file DuckDB reads
     if enc.name != "utf-8":
-        work, work_bom = os.path.join(tmpdir, "utf8.csv"), 0
-        label = encoding.transcode(path, enc, work, on_chunk=lambda done: progress and progress(
-            0, 0.2 * done / max(size, 1)))
-    text = codecs.getincrementaldecoder("utf-8")("replace").decode(
+        label = encoding.reads_as_latin1(path, enc)
+        if label:
+            codec = "latin-1"
+        else:
+            work, work_bom = os.path.join(tmpdir, "utf8.csv"), 0
+            label = encoding.transcode(path, enc, work, on_chunk=lambda done: progress and
+                                       progress(0, 0.2 * done / max(size, 1)))
+    text = codecs.getincrementaldecoder(codec)("replace").decode(
         _read_head(work, work_bom, options.max_line_length))
     if encoding.looks_like_mojibake(text):
         if enc.source == "publisher":
@@ -231,11 +236,11 @@ def ingest_text(path: str, dest: str, *, extension: str, options: IngestOptions,
             # Only CR-only files need telling: DuckDB reads LF and CRLF by itself, and an
             # explicit "\r\n" or "\n" silently yields no rows when combined with skip.
             new_line="\\r" if dialect.lineterminator == "\r" else None,
-            max_line_length=options.max_line_length)
+            max_line_length=options.max_line_length, encoding=codec)
         select = convert.select_sql(
             source, [(f"c{i}", n, t) for i, (n, t) in enumerate(zip(plan.names, types,
                                                                      strict=True))],
-            checked=True, skip_empty=True)
+            checked=True, skip_empty=True, parallel=convert.parallel(con))
         try:
             rows_written = convert.copy_to_parquet(con, select, dest, progress=progress,
                                                    estimated_rows=estimated, base=0.2 if
@@ -262,7 +267,7 @@ def ingest_text(path: str, dest: str, *, extension: str, options: IngestOptions,
     if rows_written is None:
         rows_written, types, stats = run_careful(
             con, _all_rows(work, work_bom, dialect, skip_records=plan.data_start,
-                           max_line_length=options.max_line_length),
+                           max_line_length=options.max_line_length, codec=codec),
             names=plan.names, header_cells=plan.header_cells, need=plan.need, types=types,
             forced=plan.forced, tmpdir=tmpdir, dest=dest, problems=problems,
             delimiter=dialect.delimiter, max_columns=options.max_columns, progress=progress,
@@ -304,9 +309,9 @@ def _retry_legacy(path, dest, *, extension, options, tmpdir, con, problems, prog
 
 
 def _all_rows(path: str, bom: int, dialect: Dialect, *, skip_records: int,
-              max_line_length: int):
+              max_line_length: int, codec: str = "utf-8"):
     csv.field_size_limit(max_line_length)
-    with open(path, encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig" if bom else codec, newline="") as fh:
         reader = csv.reader(fh, delimiter=dialect.delimiter, quotechar=dialect.quotechar,
                             skipinitialspace=dialect.skipinitialspace, strict=False)
         line = 1

@@ -24,6 +24,7 @@ _CURRENCY = "$€£¥"
 _POINT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 _COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?$")
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_DIGIT = re.compile(r"\d")
 
 FRENCH_MONTHS = (
     ("janvier", 1), ("janv.", 1), ("février", 2), ("fevrier", 2), ("févr.", 2), ("mars", 3),
@@ -78,8 +79,9 @@ def strip_number(text: str) -> NumberShape | None:
     if s and (s[0] in _CURRENCY or s[-1] in _CURRENCY):
         money, s = True, s.strip(_CURRENCY + _SPACES + "%")
     for space in _SPACES:
-        s = s.replace(space, "")
-    if not s or not any(c.isdigit() for c in s):
+        if space in s:
+            s = s.replace(space, "")
+    if not _DIGIT.search(s):
         return None
     return NumberShape(s, percent, money)
 
@@ -108,8 +110,10 @@ def parse_number(text: str, decimal: str = ".") -> float | None:
 
 def parse_integer(text: str, decimal: str = ".") -> int | None:
     shape = strip_number(text)
-    if shape is None:
-        return None
+    return None if shape is None else _integer_of(shape, decimal)
+
+
+def _integer_of(shape: NumberShape, decimal: str) -> int | None:
     pattern = _POINT if decimal == "." else _COMMA
     if not pattern.match(shape.digits):
         return None
@@ -176,9 +180,12 @@ def _fits_all(values: list[str], parse) -> bool:
 
 
 def _number_type(values: list[str], prefer_comma: bool) -> ColumnType | None:
-    shapes = [strip_number(v) for v in values]
-    if any(s is None for s in shapes):
-        return None
+    shapes = []
+    for value in values:
+        shape = strip_number(value)
+        if shape is None:
+            return None  # most text columns stop at their first value
+        shapes.append(shape)
     if any(_LEADING_ZERO.match(s.digits) for s in shapes):
         return None  # codes such as 01340 or 007 keep their zeros as text
     candidates = []
@@ -198,7 +205,7 @@ def _number_type(values: list[str], prefer_comma: bool) -> ColumnType | None:
         decimal = candidates[0]
     guess = "money" if any(s.money for s in shapes) else (
         "percentage" if any(s.percent for s in shapes) else None)
-    if all(parse_integer(v, decimal) is not None for v in values):
+    if all(_integer_of(s, decimal) is not None for s in shapes):
         return ColumnType("integer", decimal, guess or "integer")
     return ColumnType("number", decimal, guess or "decimal")
 
@@ -261,30 +268,50 @@ _BOOL_MAP = "MAP {" + ", ".join(
 
 
 def sql_is_null(v: str) -> str:
-    return f"({v} IS NULL OR lower(trim({v})) IN ({_SQL_NULLS}))"
+    # trim(lower(v)), not lower(trim(v)): the parsers use trim(v) and lower(trim(v)), and
+    # DuckDB computes a sub-expression shared by two branches for every row, so sharing one
+    # would make this check, meant for the rare unparsed cells, cost a full pass.
+    return f"({v} IS NULL OR trim(lower({v})) IN ({_SQL_NULLS}))"
 
 
-def _sql_strip_number(v: str) -> str:
-    expr = f"trim({v}, ' %$€£¥' || chr(160) || chr(8239) || chr(8201))"
-    for ch in (" ", "chr(160)", "chr(8239)", "chr(8201)"):
-        lit = "' '" if ch == " " else ch
-        expr = f"replace({expr}, {lit}, '')"
+def _sql_without_spaces(v: str) -> str:
+    expr = v
+    for ch in ("' '", "chr(160)", "chr(8239)", "chr(8201)"):
+        expr = f"replace({expr}, {ch}, '')"
     return expr
+
+
+def _sql_number_pattern(ctype: ColumnType) -> str:
+    """The Python parsers' pattern for a stripped number (an integer has no decimal part)."""
+    thousands, decimal = (r"\.", ",") if ctype.format == "," else (",", r"\.")
+    whole = rf"[+-]?(\d{{1,3}}({thousands}\d{{3}})+|\d+)"
+    return whole if ctype.type == "integer" else rf"{whole}?({decimal}\d+)?"
 
 
 def _sql_slow_parse(v: str, ctype: ColumnType) -> str:
     """The complete reading of ``v``, mirroring the Python parsers."""
     if ctype.type in ("integer", "number"):
-        clean = _sql_strip_number(v)
+        # Each text is bound once by a lambda, so nothing here is shared with the other
+        # branches (see _sql_fast_parse): without its spaces, checked against the parsers'
+        # pattern (so "1.5" in a column of decimal commas is not read as 15, nor "1,5" as 15
+        # where the point is the mark), then its separators are rewritten for the cast.
+        # Trimming currency and percent signs costs more than all the rest together, so it
+        # is only done for the cells that need it.
         if ctype.format == ",":
-            clean = f"replace(replace({clean}, '.', ''), ',', '.')"
+            digits = "replace(replace({x}, '.', ''), ',', '.')"
         else:
-            clean = f"replace({clean}, ',', '')"
-        if ctype.type == "integer":
-            # DuckDB rounds "1.5" to 2 when casting to BIGINT: a decimal is not an integer,
-            # so its point is made uncastable.
-            return f"TRY_CAST(replace({clean}, '.', 'x') AS BIGINT)"
-        return f"TRY_CAST({clean} AS DOUBLE)"
+            digits = "replace({x}, ',', '')"
+        cast = "BIGINT" if ctype.type == "integer" else "DOUBLE"
+        pattern = sql_string(_sql_number_pattern(ctype))
+
+        def read(x: str) -> str:
+            return f"TRY_CAST({digits.format(x=x)} AS {cast})"
+
+        signs = sql_string(_CURRENCY + "%")
+        return (f"list_transform([{_sql_without_spaces(v)}], lambda x: CASE WHEN "
+                f"regexp_full_match(x, {pattern}) THEN {read('x')} ELSE list_transform("
+                f"[trim(x, {signs})], lambda y: CASE WHEN regexp_full_match(y, {pattern}) "
+                f"THEN {read('y')} END)[1] END)[1]")
     if ctype.type == "boolean":
         return f"{_BOOL_MAP}[lower(trim({v}))]"
     fmt = ctype.format or "%Y-%m-%d"
@@ -306,17 +333,26 @@ def _sql_fast_parse(v: str, ctype: ColumnType) -> str | None:
     """A cheap reading that is right for the common spelling, NULL when unsure.
 
     Most cells of a column are written the plain way ("1234,5", "15/05/2014", "oui"); this
-    form costs a single cast and the complete one only runs where it gives NULL. Neither
-    form may repeat a computed sub-expression: DuckDB would hoist it and compute it for
-    every row, making the complete form's cost unconditional.
+    form costs a single cast and the complete one only runs where it gives NULL. The
+    complete form may share no computed sub-expression with this one nor with the null
+    check: DuckDB would hoist it and compute it for every row, making its cost
+    unconditional. This form is computed for every row anyway, so it may repeat its cast.
     """
+    # A cell holding the other mark is left to the complete form; testing for it costs less
+    # than copying every cell to make that mark uncastable.
     if ctype.type == "integer":
-        # Commas never cast; a point is a decimal mark or a thousands one, never plain.
-        return f"TRY_CAST(replace({v}, '.', 'x') AS BIGINT)"
+        # Only the canonical spelling, the one the cast writes back: DuckDB would also read
+        # "1.5" (as 2), "007", "1e3" or "0x10", which the complete form judges instead.
+        return (f"(CASE WHEN CAST(TRY_CAST({v} AS BIGINT) AS VARCHAR) = {v} "
+                f"THEN TRY_CAST({v} AS BIGINT) END)")
     if ctype.type == "number":
         if ctype.format == ",":
-            return f"TRY_CAST(replace(replace({v}, '.', 'x'), ',', '.') AS DOUBLE)"
-        return f"TRY_CAST(replace({v}, ',', 'x') AS DOUBLE)"
+            cast = (f"(CASE WHEN contains({v}, '.') THEN NULL "
+                    f"ELSE TRY_CAST(replace({v}, ',', '.') AS DOUBLE) END)")
+        else:
+            cast = f"(CASE WHEN contains({v}, ',') THEN NULL ELSE TRY_CAST({v} AS DOUBLE) END)"
+        # The cast also reads "nan" and "inf", a null marker and a word for the parsers.
+        return f"(CASE WHEN isfinite({cast}) THEN {cast} END)"
     if ctype.type == "boolean":
         return f"{_BOOL_MAP}[{v}]"
     if ctype.type in ("date", "datetime") and not (ctype.format or "").startswith("fr:") \
@@ -331,14 +367,21 @@ def sql_parse(v: str, ctype: ColumnType) -> str:
         return f"nullif({v}, '')"
     fast = _sql_fast_parse(v, ctype)
     slow = _sql_slow_parse(v, ctype)
-    parsed = f"coalesce({fast}, {slow})" if fast else slow
     if ctype.type in ("integer", "number"):
         # A code such as 01340 met after the sample must not lose its zero: it does not
         # parse, so the column falls back to text. The first test is cheap and rarely true:
-        # the first byte is one of " !"#$%&'()*+,-./0", a range holding the only first
-        # characters the pattern allows (space, sign, zero), compared without a function.
-        parsed = (f"(CASE WHEN ({v} >= ' ' AND {v} < '1') AND "
-                  f"regexp_matches({v}, '^\\s*[+-]?0[0-9]') THEN NULL ELSE {parsed} END)")
+        # every first character the pattern allows (space, tab, sign, zero) sorts before
+        # "1", compared without a function. The integers' fast form never reads such a
+        # code, so there only the cells it leaves are tested.
+        zero = f"({v} < '1' AND regexp_matches({v}, '^\\s*[+-]?0[0-9]'))"
+        if ctype.type == "integer":
+            return f"coalesce({fast}, CASE WHEN {zero} THEN NULL ELSE {slow} END)"
+        return f"(CASE WHEN {zero} THEN NULL ELSE coalesce({fast}, {slow}) END)"
+    parsed = f"coalesce({fast}, {slow})" if fast else slow
+    if ctype.type in ("date", "datetime") and "%Y" in (ctype.format or "%Y-%m-%d"):
+        # DuckDB's %Y also reads "14" as the year 14, where the parsers want four digits: a
+        # date written 15/05/14 under a sample of 15/05/2014 is not a date of the year 14.
+        parsed = f"(CASE WHEN year({parsed}) >= 1000 THEN {parsed} END)"
     return f"CAST({parsed} AS DATE)" if ctype.type == "date" else parsed
 
 

@@ -255,6 +255,29 @@ def test_windows_1252_found_after_the_sample(tmp_path):
     assert rows_of(dest)[-1] == (400_001, "Café", "Québec")
 
 
+def test_latin1_files_are_read_without_a_transcoded_copy(tmp_path, monkeypatch):
+    def no_copy(*args, **kwargs):
+        raise AssertionError("a Latin-1 file was transcoded")
+
+    monkeypatch.setattr(enc, "transcode", no_copy)
+    fast, dest = load(tmp_path / "fast.csv", FRENCH.encode("cp1252"))
+    assert fast.report["path"] == "fast" and fast.encoding == "ISO-8859-1"
+    assert rows_of(dest, '"Libellé", "Région"')[0] == ("École élémentaire", "Côte-Nord")
+    ragged = FRENCH.replace("2015;Montérégie", "2015;Montérégie;Québec")
+    careful, dest = load(tmp_path / "careful.csv", ragged.encode("latin-1"), encoding="cp1252")
+    assert careful.report["path"] == "careful" and careful.encoding == "Windows-1252"
+    assert rows_of(dest)[1] == (2, "Hôpital général", 2015, "Montérégie", "Québec")
+
+
+def test_windows_1252_specific_characters_and_nul_bytes_are_transcoded(tmp_path):
+    text = "Libellé;Coût\nŒuvre d’art;12 €\n"
+    result, dest = load(tmp_path / "c1.csv", text.encode("cp1252"))
+    assert result.encoding == "Windows-1252"
+    assert rows_of(dest) == [(1, "Œuvre d’art", 12)]
+    (tmp_path / "nul.csv").write_bytes("Libellé;b\nÉté;1\x00\n".encode("latin-1"))
+    expect_error(tmp_path / "nul.csv", "binary")
+
+
 def test_publisher_encoding_override(tmp_path):
     result, dest = load(tmp_path, FRENCH.encode("cp1252"), encoding="cp1252")
     assert result.report["encoding"]["source"] == "publisher"
@@ -608,6 +631,21 @@ def test_corpus_file(tmp_path, name):
     ("1.5", ColumnType("integer", "."), None), ("1.234", ColumnType("integer", ","), 1234),
     ("1,5", ColumnType("integer", ","), None), ("2,666", ColumnType("integer", "."), 2666),
     ("1.234,5", ColumnType("number", ","), 1234.5), ("n/a", ColumnType("number", "."), None),
+    ("1.5", ColumnType("integer", ","), None), ("1.5", ColumnType("number", ","), None),
+    ("1.23", ColumnType("number", ","), None), ("1,5", ColumnType("number", "."), None),
+    ("12,34", ColumnType("integer", "."), None), ("1e3", ColumnType("integer", "."), None),
+    ("0x10", ColumnType("integer", "."), None), ("1_000", ColumnType("integer", "."), None),
+    ("007", ColumnType("integer", "."), None), ("+5", ColumnType("integer", "."), 5),
+    ("-0", ColumnType("integer", "."), 0), (" 1 234 ", ColumnType("integer", ","), 1234),
+    ("-12", ColumnType("integer", "."), -12), ("9223372036854775808", ColumnType("integer", "."),
+                                               None),
+    ("nan", ColumnType("number", ","), None), ("inf", ColumnType("number", "."), None),
+    ("-Infinity", ColumnType("number", ","), None),
+    ("15/05/14", ColumnType("date", "%d/%m/%Y"), None), ("14-05-15", ColumnType("date", "%Y-%m-%d"),
+                                                        None),
+    ("15/05/214", ColumnType("date", "%d/%m/%Y"), None),
+    ("15/05/2014", ColumnType("date", "%d/%m/%Y"), date(2014, 5, 15)),
+    ("15/05/14 10:30", ColumnType("datetime", "%d/%m/%Y %H:%M"), None),
 ])
 def test_sql_never_rounds_or_misreads(value, ctype, expected):
     assert duckdb.sql(f"SELECT {sql_parse(sql_string(value), ctype)}").fetchall()[0][0] == expected
@@ -620,3 +658,41 @@ def test_leading_zero_codes_after_the_sample_stay_text(tmp_path):
     assert col(result, "code_postal")["type"] == "string"
     assert rows_of(dest)[-1] == (9001, "Bény", "01370")
     assert result.report["problems"]["items"][0]["code"] == "type_fallback"
+
+
+@pytest.mark.parametrize(("values", "late", "type_", "expected"), [
+    ("{i}", "1.5", "string", "1.5"),  # a fractional value in an integer column
+    ("{i}", "1,5", "string", "1,5"),
+    ("{i}", "1e3", "string", "1e3"),
+    ("{i}", "-007", "string", "-007"),
+    ("{i},5", "1.5", "string", "1.5"),  # a point where the sample wrote decimal commas
+    ("{i},5", "007,5", "string", "007,5"),
+    ("{i}.5", "1,5", "string", "1,5"),  # a comma where the sample wrote decimal points
+    ("{i}.5", "inf", "string", "inf"),
+    ("{i},5", "nan", "number", None),  # a null marker, as in the sample
+    ("{d}/05/2014", "15/05/14", "string", "15/05/14"),  # a two-digit year
+    ("{i}", "+12", "integer", 12),
+    ("{i}", " 1 234 ", "integer", 1234),
+    ("{i},5", "1 234,5 €", "number", 1234.5),
+])
+def test_values_after_the_sample_are_never_misread(tmp_path, values, late, type_, expected):
+    """Cells the sample did not show are read as the Python parsers read them, or kept as text."""
+    body = "n;v\n" + "".join(f"{i};{values.format(i=i + 1, d=i % 28 + 1)}\n" for i in range(4000))
+    result, dest = load(tmp_path, body + f"4001;{late}\n")
+    assert col(result, "v")["type"] == type_
+    assert rows_of(dest)[-1] == (4001, 4001, expected)
+    if type_ == "string":
+        assert result.report["problems"]["items"][0]["code"] == "type_fallback"
+        assert rows_of(dest)[0][2] == values.format(i=1, d=1)
+
+
+@pytest.mark.parametrize(("rows", "tail"), [(400_000, ""), (150_000, "0;ligne;trop;longue\n")])
+def test_ids_follow_the_file_order_when_read_in_parallel(tmp_path, rows, tail):
+    """Several threads read and type the rows; _id is still each row's position in the file."""
+    body = "n;libellé;montant\n" + "".join(
+        f"{i};Contrat de déneigement secteur {i % 977};{i % 1000},5\n" for i in range(1, rows + 1))
+    result, dest = load(tmp_path, body + tail, threads=2)
+    assert result.report["path"] == ("careful" if tail else "fast")
+    out_of_order = duckdb.sql(f"SELECT count(*) FROM read_parquet('{dest}') "
+                              f"WHERE _id <> n AND n > 0").fetchall()[0][0]
+    assert out_of_order == 0 and result.rows == rows + (1 if tail else 0)
