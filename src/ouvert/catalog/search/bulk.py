@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from types import SimpleNamespace
 
+from django.db import connection
+
 from .documents import Source
 
 DATASET_FIELDS = ("id", "name", "title_fr", "title_en", "description_fr", "description_en", "spatial", "state",
@@ -45,9 +47,17 @@ def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Sou
                              .order_by("theme__name").values_list("dataset_id", "theme__name")):
         themes[dataset_id].append(name)
     resources = defaultdict(list)
-    for row in (Resource.objects.filter(dataset_id__in=dataset_ids).order_by("position", "created")
-                .values("dataset_id", *RESOURCE_FIELDS)):
-        resources[row.pop("dataset_id")].append(SimpleNamespace(**row))
+    # A raw query: a dataset may have hundreds of resources, and the ORM's rows cost more than
+    # the rest of re-indexing it.
+    dataset_key = Resource._meta.get_field("dataset").target_field
+    stored = {str(dataset_key.get_db_prep_value(pk, connection)): pk for pk in rows}  # as stored -> pk
+    keys = [dataset_key.get_db_prep_value(pk, connection) for pk in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT dataset_id, {', '.join(RESOURCE_FIELDS)} FROM {Resource._meta.db_table} "
+            f"WHERE dataset_id IN ({', '.join(['%s'] * len(keys))}) ORDER BY dataset_id, position, created", keys)
+        for dataset_id, *values in cursor.fetchall():
+            resources[stored[str(dataset_id)]].append(SimpleNamespace(**dict(zip(RESOURCE_FIELDS, values))))
     for dataset_id in dataset_ids:
         row = rows.get(dataset_id)
         if row is None:
