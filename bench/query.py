@@ -7,7 +7,8 @@ query), each measure repeated and reported as its median:
 
   default search (limit 100, with total), filtered search with total
   (``organisme = 'Organisme 42'``), a sort on a column of the file (``identifiant desc``: the
-  sort of CKAN's reference figure, which has no index to use), ``sort=_id desc`` (the table's
+  sort of CKAN's reference figure, which has no index to use; the identifiers rise along the
+  file), a sort on a column in no order (``montant desc``), ``sort=_id desc`` (the table's
   own order, which CKAN answers from its index on ``_id``), full text ``q`` matching every row,
   distinct on one column, a GROUP BY through datastore_search_sql, 10,000 rows as CSV
   (``records_format=csv``) and a full CSV export (MB/s).
@@ -114,6 +115,7 @@ def ouvert_measures(rid: str) -> dict:
         "default page": search(),
         "filtered with total": search(filters={"organisme": "Organisme 42"}),
         "sort identifiant desc": search(sort="identifiant desc"),
+        "sort montant desc": search(sort="montant desc"),
         "sort _id desc": search(sort="_id desc"),
         "full text q": search(q="Québec"),
         "distinct": search(fields="organisme", distinct=True),
@@ -151,6 +153,7 @@ def ckan_measures(url: str, token: str, rid: str) -> dict:
         "default page": search(),
         "filtered with total": search(filters={"organisme": "Organisme 42"}),
         "sort identifiant desc": search(sort="identifiant desc"),
+        "sort montant desc": search(sort="montant desc"),
         "sort _id desc": search(sort="_id desc"),
         "full text q": search(q="Québec"),
         "distinct": search(fields="organisme", distinct=True),

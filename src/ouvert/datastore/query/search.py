@@ -31,6 +31,10 @@ from .selection import Selection, ckan_filters, full_text, parse_fields, parse_s
 from .sqltext import to_plain
 
 DEFAULT_LIMIT = 100
+# Sorted pages up to this many rows are read in two steps (``_sorted_page``).
+LATE_ROWS_LIMIT = 10_000
+ID_TIEBREAK = '"_id" ASC'
+PAGE_KEY = "__ouvert_page_key"
 MAX_LIMIT = 32000
 RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
 
@@ -323,12 +327,44 @@ def fetch_page(engine: QueryEngine, selection: Selection, *, limit: int, offset:
             if descending:
                 table = table.take(pa.array(range(table.num_rows - 1, -1, -1), pa.int64()))
             return format_arrow(table, records_format), table.num_rows
+    if selection.order and not selection.distinct and 0 < limit <= LATE_ROWS_LIMIT:
+        return _sorted_page(engine, selection, limit=limit, offset=offset, records_format=records_format)
     sql, params = selection.select_sql(limit=limit, offset=offset)
     if records_format in ("csv", "tsv") and arrow_formattable(selection.columns):
         table = engine.fetch_arrow(sql, params)
         return format_arrow(table, records_format), table.num_rows
     names, fetched = engine.fetch(sql, params)
     return format_records(names, fetched, records_format), len(fetched)
+
+
+def _sorted_page(engine: QueryEngine, selection: Selection, *, limit: int, offset: int,
+                 records_format: str) -> tuple[Any, int]:
+    """A sorted page in two steps: the ``_id`` of its rows, found reading only the columns the
+    order and the filters need (and, on the whole table, only the row groups that can hold the
+    page: ``Selection.sort_bound``), then those rows whole. Sorting every column of millions of
+    rows to keep a hundred read them all; ties are broken by ``_id``, so pages are stable."""
+    where, params = selection.where_sql(), list(selection.params)
+    bound = selection.sort_bound(rows=offset + limit)
+    if bound is not None:
+        where = f" WHERE {bound[0]}"
+        params.append(bound[1])
+    sql = (f'SELECT "_id" FROM {selection.info.source}{where} '
+           f'ORDER BY {", ".join([*selection.order, ID_TIEBREAK])} LIMIT {int(limit)} OFFSET {int(offset)}')
+    _names, found = engine.fetch(sql, params)
+    ids = [row[0] for row in found]
+    if not ids:
+        return format_records([], [], records_format), 0
+    rank = {value: position for position, value in enumerate(ids)}
+    sql = (f'SELECT {selection.select_list()}, "_id" AS "{PAGE_KEY}" FROM {selection.info.source} '
+           f'WHERE "_id" IN ({", ".join("?" * len(ids))})')
+    if records_format in ("csv", "tsv") and arrow_formattable(selection.columns):
+        table = engine.fetch_arrow(sql, ids)
+        order = pc.sort_indices(pc.index_in(table[PAGE_KEY], value_set=pa.array(ids, table.schema.field(PAGE_KEY).type)))
+        table = table.take(order).drop_columns([PAGE_KEY])
+        return format_arrow(table, records_format), table.num_rows
+    names, rows = engine.fetch(sql, ids)
+    rows = sorted(rows, key=lambda row: rank[row[-1]])
+    return format_records(names[:-1], [row[:-1] for row in rows], records_format), len(rows)
 
 
 def build_selection(info: TableInfo, *, filters=None, q=None, full_text_query=None,

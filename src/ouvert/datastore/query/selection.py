@@ -6,6 +6,7 @@ the table's columns, then quoted) and fixed keywords are written into the SQL te
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from .sqltext import coerce_value
 #: Range operators accepted inside a CKAN ``filters`` value (an Ouvert extension):
 #: ``{"population": {"gte": 1000, "lt": 5000}}``.
 ID_ORDER = '"_id" ASC NULLS LAST'
+# Types of Parquet statistics that bound a sort (see ``Selection.sort_bound``).
+BOUND_TYPES = (int, datetime.date)
 #: ``_id desc`` (with either NULLS placement: a positional ``_id`` is never NULL).
 ID_ORDER_DESC = ('"_id" DESC NULLS FIRST', '"_id" DESC NULLS LAST')
 RANGE_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -56,6 +59,50 @@ class Selection:
             stop = max(total - offset, 0)
             return max(stop - limit, 0), stop, True
         return None
+
+    def sort_bound(self, *, rows: int) -> tuple[str, Any] | None:
+        """A condition, read from the Parquet statistics, that every one of the first ``rows``
+        rows in this order meets, so that DuckDB skips the row groups that cannot hold them;
+        None when there is none to give.
+
+        Only for the whole table sorted first on an integer or date column without nulls: the
+        row groups with the largest maxima (``desc``; smallest minima for ``asc``) that hold
+        ``rows`` rows between them put a floor under the first ``rows`` values, the smallest of
+        their minima. On a column that grows along the file, as identifiers and dates of entry
+        often do, a sort on it then reads one row group instead of all of them.
+        """
+        metadata = self.info.metadata
+        if not self.is_whole_table or not self.order or metadata is None or rows <= 0:
+            return None
+        term = self.order[0]
+        column = next((c for c in self.info.columns if term.startswith(c.sql + " ")), None)
+        if column is None or column.name == "_id":
+            return None
+        descending = term[len(column.sql):].lstrip().startswith("DESC")
+        try:
+            index = metadata.schema.names.index(column.name)
+        except ValueError:
+            return None
+        groups = []
+        for number in range(metadata.num_row_groups):
+            group = metadata.row_group(number)
+            stats = group.column(index).statistics
+            if stats is None or not stats.has_min_max or stats.null_count is None or stats.null_count:
+                return None
+            if type(stats.min) not in BOUND_TYPES or type(stats.max) not in BOUND_TYPES:
+                return None
+            groups.append((stats.min, stats.max, group.num_rows))
+        groups.sort(key=lambda g: g[1] if descending else g[0], reverse=descending)
+        held, bound = 0, None
+        for low, high, count in groups:
+            edge = low if descending else high
+            bound = edge if bound is None else (min(bound, edge) if descending else max(bound, edge))
+            held += count
+            if held >= rows:
+                break
+        if held < rows or bound is None:
+            return None
+        return f"{column.sql} {'>=' if descending else '<='} ?", bound
 
     def where_sql(self) -> str:
         return " WHERE " + " AND ".join(f"({c})" for c in self.where) if self.where else ""

@@ -605,3 +605,45 @@ def test_exports_run_in_constant_memory(tmp_path):
         peak = max(samples)
         assert peak - warmed < 64, f"{export.__name__} kept growing: {peak - warmed:.0f} MB after warm-up"
         assert peak - baseline < 400, f"{export.__name__} grew RSS by {peak - baseline:.0f} MB"
+
+
+def test_sorted_pages_read_in_two_steps_equal_a_full_sort(tmp_path, engine):
+    from ouvert.datastore.query.selection import Selection
+
+    path = str(tmp_path / "sorted.parquet")
+    # "grows" rises along the file (its row groups can be skipped), "mixed" does not, "holes"
+    # has nulls (no bound is taken from it), "day" is a date; many ties everywhere.
+    duckdb.sql(f"""COPY (SELECT range + 1 AS _id, range // 3 AS grows, (range * 7919) % 101 AS mixed,
+                          CASE WHEN range % 5 = 0 THEN NULL ELSE range % 13 END AS holes,
+                          DATE '2020-01-01' + CAST(range // 50 AS INTEGER) AS day, 'r' || (range % 17) AS t
+                   FROM range(10000)) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 2048)""")
+    tables = {"s": path}
+    info = engine.describe(tables, "s")
+    con = duckdb.connect()
+    cases = [("grows desc", {}), ("grows", {}), ("mixed desc, day", {}), ("holes desc", {}), ("holes", {}),
+             ("day desc", {}), ("t, grows desc", {}), ("grows desc", {"t": "r3"}), ("mixed", {"t": ["r1", "r2"]})]
+    for sort, filters in cases:
+        for offset, limit in ((0, 5), (2040, 30), (9990, 50), (0, 10000)):
+            result = datastore_search(tables, resource_id="s", engine=engine, sort=sort, filters=filters,
+                                      offset=offset, limit=limit)
+            where = ""
+            if filters:
+                values = filters["t"] if isinstance(filters["t"], list) else [filters["t"]]
+                where = "WHERE t IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+            order = ", ".join(f"{part.split()[0]} {'DESC NULLS FIRST' if part.endswith(' desc') else 'ASC NULLS LAST'}"
+                              for part in sort.split(", "))
+            expected = [row[0] for row in con.execute(
+                f"SELECT _id FROM '{path}' {where} ORDER BY {order}, _id LIMIT {limit} OFFSET {offset}").fetchall()]
+            assert ids(result) == expected, (sort, filters, offset, limit)
+            if offset == 2040 and not filters:
+                csv_result = datastore_search(tables, resource_id="s", engine=engine, sort=sort, offset=offset,
+                                              limit=limit, records_format="csv")
+                assert [int(line.split(",")[0]) for line in csv_result["records"].splitlines()] == expected
+    # A bound is taken from a rising column without nulls, and lets DuckDB skip row groups.
+    selection = Selection(info, list(info.columns), order=['"grows" DESC NULLS FIRST'])
+    condition, bound = selection.sort_bound(rows=100)
+    assert condition == '"grows" >= ?' and bound == (4 * 2048) // 3  # the smallest value of the last row group
+    assert Selection(info, list(info.columns), order=['"holes" DESC NULLS FIRST']).sort_bound(rows=100) is None
+    assert Selection(info, list(info.columns), order=['"t" ASC NULLS LAST']).sort_bound(rows=100) is None
+    # Past the end: an empty page.
+    assert datastore_search(tables, resource_id="s", engine=engine, sort="grows desc", offset=20000)["records"] == []
