@@ -28,12 +28,12 @@ import pyarrow.compute as pc
 from .engine import ROW_READ_TYPES, QueryEngine, TableInfo, Tables, default_engine
 from .errors import QueryError, _
 from .selection import Selection, ckan_filters, full_text, parse_fields, parse_sort
-from .sqltext import to_plain
+from .sqltext import quote_literal, to_plain
 
 DEFAULT_LIMIT = 100
 # Sorted pages up to this many rows are read in two steps (``_sorted_page``).
 LATE_ROWS_LIMIT = 10_000
-ID_TIEBREAK = '"_id" ASC'
+ROW_NUMBER = "file_row_number"  # DuckDB's own column of row positions in a Parquet file
 PAGE_KEY = "__ouvert_page_key"
 MAX_LIMIT = 32000
 RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
@@ -343,20 +343,27 @@ def _sorted_page(engine: QueryEngine, selection: Selection, *, limit: int, offse
     order and the filters need (and, on the whole table, only the row groups that can hold the
     page: ``Selection.sort_bound``), then those rows whole. Sorting every column of millions of
     rows to keep a hundred read them all; ties are broken by ``_id``, so pages are stable."""
+    info = selection.info
     where, params = selection.where_sql(), list(selection.params)
     bound = selection.sort_bound(rows=offset + limit)
     if bound is not None:
         where = f" WHERE {bound[0]}"
         params.append(bound[1])
-    sql = (f'SELECT "_id" FROM {selection.info.source}{where} '
-           f'ORDER BY {", ".join([*selection.order, ID_TIEBREAK])} LIMIT {int(limit)} OFFSET {int(offset)}')
+    # Where ``_id`` is the row's position, the position DuckDB knows without reading a column
+    # stands for it: finding and fetching the rows then reads one column less.
+    if info.dense_ids and ROW_NUMBER not in info.by_name:
+        source, key = f"read_parquet({quote_literal(info.path)}, file_row_number = true)", ROW_NUMBER
+    else:
+        source, key = info.source, '"_id"'
+    sql = (f'SELECT {key} FROM {source}{where} '
+           f'ORDER BY {", ".join([*selection.order, f"{key} ASC"])} LIMIT {int(limit)} OFFSET {int(offset)}')
     _names, found = engine.fetch(sql, params)
     ids = [row[0] for row in found]
     if not ids:
         return format_records([], [], records_format), 0
     rank = {value: position for position, value in enumerate(ids)}
-    sql = (f'SELECT {selection.select_list()}, "_id" AS "{PAGE_KEY}" FROM {selection.info.source} '
-           f'WHERE "_id" IN ({", ".join("?" * len(ids))})')
+    sql = (f'SELECT {selection.select_list()}, {key} AS "{PAGE_KEY}" FROM {source} '
+           f'WHERE {key} IN ({", ".join("?" * len(ids))})')
     if records_format in ("csv", "tsv") and arrow_formattable(selection.columns):
         table = engine.fetch_arrow(sql, ids)
         order = pc.sort_indices(pc.index_in(table[PAGE_KEY], value_set=pa.array(ids, table.schema.field(PAGE_KEY).type)))

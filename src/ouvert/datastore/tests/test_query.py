@@ -617,6 +617,10 @@ def test_sorted_pages_read_in_two_steps_equal_a_full_sort(tmp_path, engine):
                           CASE WHEN range % 5 = 0 THEN NULL ELSE range % 13 END AS holes,
                           DATE '2020-01-01' + CAST(range // 50 AS INTEGER) AS day, 'r' || (range % 17) AS t
                    FROM range(10000)) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 2048)""")
+    shuffled = str(tmp_path / "shuffled.parquet")  # _id is not the position: found by _id
+    duckdb.sql(f"COPY (SELECT * FROM '{path}' ORDER BY (_id * 7717) % 10007) TO '{shuffled}' "
+               f"(FORMAT parquet, ROW_GROUP_SIZE 2048)")
+    assert engine.describe({"x": shuffled}, "x").dense_ids is False
     tables = {"s": path}
     info = engine.describe(tables, "s")
     con = duckdb.connect()
@@ -635,6 +639,8 @@ def test_sorted_pages_read_in_two_steps_equal_a_full_sort(tmp_path, engine):
             expected = [row[0] for row in con.execute(
                 f"SELECT _id FROM '{path}' {where} ORDER BY {order}, _id LIMIT {limit} OFFSET {offset}").fetchall()]
             assert ids(result) == expected, (sort, filters, offset, limit)
+            assert ids(datastore_search({"s": shuffled}, resource_id="s", engine=engine, sort=sort, filters=filters,
+                                        offset=offset, limit=limit)) == expected, (sort, filters, offset, limit)
             if offset == 2040 and not filters:
                 csv_result = datastore_search(tables, resource_id="s", engine=engine, sort=sort, offset=offset,
                                               limit=limit, records_format="csv")
