@@ -51,7 +51,15 @@ def _jsonable(value: Any) -> Any:
 def record_activity(key: str, *, actor, obj, dataset: Dataset | None = None, organisation: Organisation | None = None,
                     changes: dict | None = None) -> Activity:
     """Append one entry to the history (called inside the operation's transaction)."""
-    return Activity.objects.create(
+    entry = _activity(key, actor=actor, obj=obj, dataset=dataset, organisation=organisation, changes=changes)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _activity(key: str, *, actor, obj, dataset: Dataset | None = None, organisation: Organisation | None = None,
+              changes: dict | None = None) -> Activity:
+    """An unsaved history entry (``record_activity`` saves one, bulk writers many at once)."""
+    return Activity(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         key=key,
         dataset=dataset,
@@ -186,22 +194,43 @@ def update_theme(theme: Theme, *, actor, data: dict) -> Theme:
 
 # --- datasets ----------------------------------------------------------------------------
 
-def _set_tags(dataset: Dataset, cleaned: dict) -> dict:
-    """Replace the dataset's tags by language when the input names them; returns changes."""
+def _tags_named(wanted: set[tuple[str, str]]) -> list[Tag]:
+    """The tags (name, language) of ``wanted``, created when missing, in two or three queries
+    whatever their number (a query per tag made large imports crawl)."""
+    if not wanted:
+        return []
+
+    def existing() -> dict[tuple[str, str], Tag]:
+        rows = Tag.objects.filter(name__in={name for name, _lang in wanted}).order_by()
+        return {key: tag for tag in rows if (key := (tag.name, tag.language)) in wanted}
+
+    found = existing()
+    if len(found) < len(wanted):
+        # ignore_conflicts: a tag another transaction created meanwhile is simply read back.
+        Tag.objects.bulk_create([Tag(name=name, language=lang) for name, lang in sorted(wanted - found.keys())],
+                                ignore_conflicts=True)
+        found = existing()
+    return [found[key] for key in sorted(wanted)]
+
+
+def _set_tags(dataset: Dataset, cleaned: dict, *, new: bool = False) -> dict:
+    """Replace the dataset's tags by language when the input names them; returns changes.
+
+    ``new``: the dataset was just created, so it has no tags yet (saves reading them)."""
     if not {"tags", "tags_fr", "tags_en"} & cleaned.keys():
         return {}
-    current = {(t.name, t.language) for t in dataset.tags.all()}
+    current = set() if new else {(t.name, t.language) for t in dataset.tags.all()}
     wanted = set(current)
     for field, lang in (("tags_fr", "fr"), ("tags_en", "en"), ("tags", "")):
         if field in cleaned:
             wanted = {(n, lg) for n, lg in wanted if lg != lang} | {(n, lang) for n in cleaned[field]}
     if wanted == current:
         return {}
-    tags = []
-    for name, lang in sorted(wanted):
-        tag, _created = Tag.objects.get_or_create(name=name, language=lang)
-        tags.append(tag)
-    dataset.tags.set(tags)
+    tags = _tags_named(wanted)
+    if new:
+        dataset.tags.add(*tags)
+    else:
+        dataset.tags.set(tags)
     return {"tags": (sorted(f"{n}@{lg}" if lg else n for n, lg in current), sorted(f"{n}@{lg}" if lg else n for n, lg in wanted))}
 
 
@@ -239,7 +268,7 @@ def create_dataset(*, actor, organisation: Organisation, data: dict, state: str 
                 dataset.published = timezone.now()
             dataset.save(force_insert=True)
             changes = {k: (None, v) for k, v in cleaned.items() if k in TRACKED_DATASET_FIELDS and v not in ("", None, {}, [])}
-            changes.update(_set_tags(dataset, cleaned))
+            changes.update(_set_tags(dataset, cleaned, new=True))
             changes.update(_set_themes(dataset, cleaned))
             record_activity("catalog.dataset.created", actor=actor, obj=dataset, dataset=dataset, organisation=organisation, changes=changes)
             search.index_dataset(dataset)
@@ -381,11 +410,7 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
     permissions.require(actor, "dataset.update", dataset)
     cleaned = clean_resource(data, has_file=upload is not None)
     with transaction.atomic():
-        # One query: the locked dataset (not its organisation), its organisation for the
-        # activity, and the last position, so the cost does not grow with the resources.
-        last = Resource.objects.filter(dataset=OuterRef("pk")).order_by("-position").values("position")[:1]
-        dataset = (Dataset.objects.select_for_update(of=("self",)).select_related("organisation")
-                   .annotate(last_position=Subquery(last)).get(pk=dataset.pk))
+        dataset = _lock_for_new_resource(dataset)
         position = cleaned.pop("position", None)
         if position is None:
             position = 0 if dataset.last_position is None else dataset.last_position + 1
@@ -396,18 +421,73 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
             for field, value in _store_upload(resource, upload).items():
                 setattr(resource, field, value)
         else:
-            resource.kind = Resource.Kind.URL
-            path = resource.url.split("?")[0].rstrip("/")
-            resource.filename = safe_filename(path.rsplit("/", 1)[-1]) if "/" in path else ""
-            fmt, media = format_of(resource.filename, resource.format)
-            resource.format, resource.media_type = fmt if resource.format or "." in resource.filename else "", media
+            _as_link(resource)
         resource.save(force_insert=True)
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
-                        changes={k: (None, getattr(resource, k)) for k in ("title_fr", "title_en", "url", "filename", "format", "size", "sha256") if getattr(resource, k)})
+                        changes=_created_changes(resource))
         search.index_dataset(dataset)
     transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
+
+
+def add_links(dataset: Dataset, *, actor, links: list[tuple[dict, uuid.UUID | None]]) -> list[Resource]:
+    """Add several links at once: ``add_resource`` for each ``(data, id)`` of ``links``, in order,
+    with one lock, one insert and one index update for them all (for importers and harvesters).
+
+    Each link is checked first; one invalid link adds none. Each gets its activity entry and
+    its ``resource_changed`` signal, as with ``add_resource``.
+    """
+    permissions.require(actor, "dataset.update", dataset)
+    cleaned_links = [(clean_resource(data), id) for data, id in links]
+    if not cleaned_links:
+        return []
+    with transaction.atomic():
+        dataset = _lock_for_new_resource(dataset)
+        highest = dataset.last_position
+        resources = []
+        for cleaned, id in cleaned_links:
+            position = cleaned.pop("position", None)
+            if position is None:
+                position = 0 if highest is None else highest + 1
+            highest = position if highest is None else max(highest, position)
+            resource = Resource(dataset=dataset, position=position, **cleaned)
+            if id is not None:
+                resource.id = id
+            _as_link(resource)
+            resources.append(resource)
+        Resource.objects.bulk_create(resources)
+        Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
+        Activity.objects.bulk_create([
+            _activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset,
+                      organisation=dataset.organisation, changes=_created_changes(resource))
+            for resource in resources])
+        search.index_dataset(dataset)
+    for resource in resources:
+        transaction.on_commit(lambda resource=resource: signals.resource_changed.send(Resource, resource=resource, actor=actor))
+    return resources
+
+
+def _lock_for_new_resource(dataset: Dataset) -> Dataset:
+    """The dataset, locked (not its organisation), with its organisation for the activity and
+    ``last_position`` (None without resources), in one query whatever its resources."""
+    last = Resource.objects.filter(dataset=OuterRef("pk")).order_by("-position").values("position")[:1]
+    return (Dataset.objects.select_for_update(of=("self",)).select_related("organisation")
+            .annotate(last_position=Subquery(last)).get(pk=dataset.pk))
+
+
+def _as_link(resource: Resource) -> None:
+    """Make ``resource`` a link to its ``url``: file name and format from the URL's path."""
+    resource.kind = Resource.Kind.URL
+    path = resource.url.split("?")[0].rstrip("/")
+    resource.filename = safe_filename(path.rsplit("/", 1)[-1]) if "/" in path else ""
+    fmt, media = format_of(resource.filename, resource.format)
+    resource.format, resource.media_type = fmt if resource.format or "." in resource.filename else "", media
+
+
+def _created_changes(resource: Resource) -> dict:
+    return {k: (None, getattr(resource, k)) for k in ("title_fr", "title_en", "url", "filename", "format", "size", "sha256")
+            if getattr(resource, k)}
 
 
 def update_resource(resource: Resource, *, actor, data: dict, upload=None) -> Resource:

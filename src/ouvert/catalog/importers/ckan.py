@@ -30,6 +30,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -644,11 +645,13 @@ class CkanImporter:
         return outcome
 
     def _find_dataset(self, package: Package) -> Dataset | None:
-        if package.id is not None:
-            found = Dataset.objects.filter(pk=package.id).first()
-            if found is not None:
-                return found
-        found = Dataset.objects.filter(name=package.data["name"]).first()
+        # One query for both ways of finding it; the one with the record's id wins.
+        wanted = Q(name=package.data["name"]) | Q(pk=package.id) if package.id is not None else Q(name=package.data["name"])
+        candidates = list(Dataset.objects.filter(wanted)[:2])
+        found = next((d for d in candidates if d.pk == package.id), None)
+        if found is not None:
+            return found
+        found = candidates[0] if candidates else None
         if found is not None and package.ckan_id and found.extras.get("ckan_id", package.ckan_id) != package.ckan_id:
             raise Skip(_("name already used by another dataset"))
         return found
@@ -673,7 +676,9 @@ class CkanImporter:
                                                   state=package.state, id=package.id),
                 data, OPTIONAL_DATASET_FIELDS, report, line)
             outcome = "created"
+            created = True
         else:
+            created = False
             before = dataset.modified
             dataset = _call_dropping(
                 lambda d: services.update_dataset(dataset, actor=actor, data=d, organisation=organisation),
@@ -685,7 +690,7 @@ class CkanImporter:
             elif package.state == State.DRAFT and dataset.state == State.ACTIVE:
                 report.note(_("draft in CKAN but published here: left published"), line)
             outcome = "updated" if changed else "unchanged"
-        if self._sync_resources(dataset, package.resources) and outcome == "unchanged":
+        if self._sync_resources(dataset, package.resources, new=created) and outcome == "unchanged":
             outcome = "updated"
         # The services stamp ``created``/``modified`` with the time of the call (auto_now) and
         # ``published`` with the time of publication; the catalog should show CKAN's dates, so
@@ -695,20 +700,27 @@ class CkanImporter:
         if dataset.state == State.ACTIVE:
             dates["published"] = package.created
         dates = {k: v for k, v in dates.items() if v is not None}
-        current = Dataset.objects.filter(pk=dataset.pk).values(*dates).first() if dates else {}
+        # A dataset just created always needs them (the services stamped the time of the call).
+        current = Dataset.objects.filter(pk=dataset.pk).values(*dates).first() if dates and not created else {}
         if dates and current != dates:
             Dataset.objects.filter(pk=dataset.pk).update(**dates)
             if outcome == "unchanged":
                 outcome = "updated"
         return outcome
 
-    def _sync_resources(self, dataset: Dataset, specs: list[ResourceSpec]) -> bool:
-        """Bring the dataset's links in line with the package's; True when anything changed."""
+    def _sync_resources(self, dataset: Dataset, specs: list[ResourceSpec], *, new: bool = False) -> bool:
+        """Bring the dataset's links in line with the package's; True when anything changed.
+
+        ``new``: the dataset was just created, so it has no resources yet."""
         actor, report, changed = self.actor, self.report, False
-        existing = list(dataset.resources.all())
+        existing = [] if new else list(dataset.resources.all())
         by_pk = {r.pk: r for r in existing}
         by_ckan = {r.extras.get("ckan_id"): r for r in existing if r.extras.get("ckan_id")}
         seen: set = set()
+        # The package's resource ids already in use, here or elsewhere (one query for them all).
+        taken = set(Resource.objects.filter(pk__in=[spec.uuid for spec in specs if spec.uuid is not None])
+                    .values_list("pk", flat=True))
+        links: list[tuple[dict, uuid.UUID | None]] = []  # added together, after the loop
         for spec in specs:
             resource = by_pk.get(spec.uuid) or by_ckan.get(spec.ckan_id)
             if resource is None and not spec.ckan_id:  # no id: the first unclaimed link to the same URL
@@ -717,17 +729,21 @@ class CkanImporter:
             if resource is not None and resource.pk in seen:
                 resource = None
             if resource is None:
-                free = spec.uuid is not None and not Resource.objects.filter(pk=spec.uuid).exists()
-                resource = services.add_resource(dataset, actor=actor, data=spec.data, id=spec.uuid if free else None)
-                report.count("resource", "created")
-                changed = True
-            elif _resource_differs(resource, spec.data):
+                free = spec.uuid is not None and spec.uuid not in taken
+                links.append((spec.data, spec.uuid if free else None))
+                taken.add(spec.uuid)
+                continue
+            if _resource_differs(resource, spec.data):
                 resource = services.update_resource(resource, actor=actor, data=spec.data)
                 report.count("resource", "updated")
                 changed = True
             else:
                 report.count("resource", "unchanged")
             seen.add(resource.pk)
+        if links:
+            services.add_links(dataset, actor=actor, links=links)
+            report.count("resource", "created", len(links))
+            changed = True
         for resource in existing:
             if resource.pk not in seen and resource.extras.get("ckan_id"):
                 services.delete_resource(resource, actor=actor)

@@ -25,8 +25,8 @@ class Report:
     recovered_lines: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
-    def count(self, kind: str, outcome: str) -> None:
-        self.counts[(kind, outcome)] += 1
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts[(kind, outcome)] += n
 
     def skip(self, kind: str, reason: str, line: int | None = None) -> None:
         self.count(kind, "skipped")

@@ -1,10 +1,11 @@
 import hashlib
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ouvert.catalog import services
-from ouvert.catalog.models import Activity, Dataset, Resource
+from ouvert.catalog import services, signals
+from ouvert.catalog.models import Activity, Dataset, Resource, Tag
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.testing import make_dataset, make_organisation, make_user
 
@@ -111,6 +112,57 @@ def test_link_resources_reorder_and_delete():
     assert list(dataset.resources.all()) == [b]
     with pytest.raises(ValidationFailed):
         services.add_resource(dataset, actor=root, data={"url": "javascript:alert(1)"})
+
+
+def test_add_links_adds_in_order_with_one_activity_and_signal_each(django_capture_on_commit_callbacks):
+    dataset = make_dataset()
+    root = make_user(sysadmin=True)
+    first = services.add_resource(dataset, actor=root, data={"url": "https://example.org/a.json"})
+    given = uuid.uuid4()
+    sent = []
+
+    def receiver(sender, *, resource, **kwargs):
+        sent.append(resource.pk)
+
+    signals.resource_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            added = services.add_links(dataset, actor=root, links=[
+                ({"url": "https://example.org/b.csv", "title_en": "B"}, given),
+                ({"url": "https://example.org/c"}, None),
+                ({"url": "https://example.org/d.xml", "position": 7}, None),
+                ({"url": "https://example.org/e.pdf"}, None)])
+    finally:
+        signals.resource_changed.disconnect(receiver)
+    assert added[0].pk == given
+    assert [(r.position, r.format, r.filename) for r in added] == [
+        (1, "CSV", "b.csv"), (2, "", "c"), (7, "XML", "d.xml"), (8, "PDF", "e.pdf")]
+    assert list(dataset.resources.all()) == [first, *added]
+    assert sent == [r.pk for r in added]
+    created = Activity.objects.filter(key="catalog.resource.created", object_id__in=[str(r.pk) for r in added])
+    assert created.count() == 4
+    assert created.get(object_id=str(given)).changes["url"] == [None, "https://example.org/b.csv"]
+    with pytest.raises(ValidationFailed):
+        services.add_links(dataset, actor=root, links=[({"url": "https://example.org/f"}, None),
+                                                       ({"url": "javascript:alert(1)"}, None)])
+    assert dataset.resources.count() == 5
+    with pytest.raises(PermissionDenied):
+        services.add_links(dataset, actor=make_user(), links=[({"url": "https://example.org/g"}, None)])
+
+
+def test_replacing_tags_reuses_existing_ones_and_creates_the_rest():
+    editor = make_user()
+    org = make_organisation(editors=[editor])
+    one = services.create_dataset(actor=editor, organisation=org, data={
+        "name": "one", "title_en": "One", "tags_en": ["water", "Water"], "tags": ["H2O"]})
+    two = services.create_dataset(actor=editor, organisation=org, data={
+        "name": "two", "title_en": "Two", "tags_fr": ["water", "eau"], "tags_en": ["water"]})
+    assert {(t.name, t.language) for t in one.tags.all()} == {("water", "en"), ("Water", "en"), ("H2O", "")}
+    assert {(t.name, t.language) for t in two.tags.all()} == {("water", "fr"), ("eau", "fr"), ("water", "en")}
+    assert Tag.objects.count() == 5
+    services.update_dataset(one, actor=editor, data={"tags_en": ["eau", "rivers"]})
+    assert {(t.name, t.language) for t in one.tags.all()} == {("eau", "en"), ("rivers", "en"), ("H2O", "")}
+    assert Tag.objects.count() == 7
 
 
 def test_private_and_draft_visibility():
