@@ -57,7 +57,7 @@ def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Sou
             f"SELECT dataset_id, {', '.join(RESOURCE_FIELDS)} FROM {Resource._meta.db_table} "
             f"WHERE dataset_id IN ({', '.join(['%s'] * len(keys))}) ORDER BY dataset_id, position, created", keys)
         for dataset_id, *values in cursor.fetchall():
-            resources[stored[str(dataset_id)]].append(SimpleNamespace(**dict(zip(RESOURCE_FIELDS, values))))
+            resources[stored[str(dataset_id)]].append(SimpleNamespace(**dict(zip(RESOURCE_FIELDS, values, strict=True))))
     for dataset_id in dataset_ids:
         row = rows.get(dataset_id)
         if row is None:
