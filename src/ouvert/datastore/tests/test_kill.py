@@ -72,7 +72,7 @@ def test_a_killed_worker_leaves_the_previous_version_served_and_the_load_is_retr
                                 upload=SimpleUploadedFile("data.csv", handle.read()))
     wait_for(lambda: TableVersion.objects.filter(resource=resource, number=2, status="running").exists(),
              what="version 2 to be loading")
-    time.sleep(1.0)  # well into the load, which takes several seconds
+    time.sleep(0.3)  # into the load, which takes a second or more
     first.send_signal(signal.SIGKILL)
     first.wait()
 
