@@ -72,6 +72,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	@found=0; for script in bench/*.py; do \
-		[ -e "$$script" ] || continue; found=1; \
+		[ -e "$$script" ] || continue; \
+		case "$$script" in bench/_*) continue ;; esac; found=1; \
 		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
 	done; [ $$found = 1 ] || echo "No benchmarks yet (see bench/README.md)."

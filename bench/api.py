@@ -45,6 +45,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
+from _postgres import admin
+
 ROOT = Path(__file__).resolve().parents[1]
 PEER = ROOT.parent / "shared" / "peers" / "ckan"
 POSTGRES_URL = os.environ.get("OUVERT_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ouvert_bench_api")
@@ -250,16 +252,6 @@ def wait_for(url: str, seconds: float, process: subprocess.Popen | None = None) 
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
-def _postgres_admin(statements: list[str]) -> None:
-    import psycopg
-
-    url = urlparse(POSTGRES_URL)
-    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
-
-
 def run_ouvert(database: str, args) -> dict:
     home = Path(tempfile.mkdtemp(prefix=f"ouvert-bench-api-{database}-"))
     port = free_port()
@@ -269,7 +261,7 @@ def run_ouvert(database: str, args) -> dict:
     pg_name = urlparse(POSTGRES_URL).path.lstrip("/")
     if database == "postgres":
         env["OUVERT_DATABASE_URL"] = POSTGRES_URL
-        _postgres_admin([f'DROP DATABASE IF EXISTS "{pg_name}"', f'CREATE DATABASE "{pg_name}"'])
+        admin(POSTGRES_URL, [f'DROP DATABASE IF EXISTS "{pg_name}"', f'CREATE DATABASE "{pg_name}"'])
     else:
         env.pop("OUVERT_DATABASE_URL", None)
     ouvert = [sys.executable, "-m", "ouvert"]
@@ -296,7 +288,7 @@ def run_ouvert(database: str, args) -> dict:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
         if database == "postgres":
-            _postgres_admin([f'DROP DATABASE IF EXISTS "{pg_name}"'])
+            admin(POSTGRES_URL, [f'DROP DATABASE IF EXISTS "{pg_name}"'])
         if args.keep:
             print(f"  (kept {home})", file=sys.stderr)
         else:

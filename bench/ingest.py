@@ -33,7 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _postgres import admin
+
 ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/ouvert_bench_ingest"
 sys.path.insert(0, str(ROOT / "src"))
 
 THREADS = os.cpu_count() or 2
@@ -139,14 +142,6 @@ def measure(kind: str, src: str, dest: str) -> dict:
     return info
 
 
-def psql_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                         autocommit=True) as con:
-        con.execute(sql)
-
-
 def run_ckan(url: str, token: str, dataset: str, src: str, rows: int) -> dict:
     """Upload to CKAN and wait until xloader has loaded every row into its datastore.
 
@@ -244,13 +239,13 @@ def main() -> None:
         results["(a) ouvert ingest()"] = measure("ouvert", src, os.path.join(tmp, "a.parquet"))
         results["(d) duckdb read_csv"] = measure("duckdb", src, os.path.join(tmp, "d.parquet"))
         if not args.skip_postgres:
-            psql_admin("DROP DATABASE IF EXISTS ouvert_bench_ingest")
-            psql_admin("CREATE DATABASE ouvert_bench_ingest")
+            admin(POSTGRES_URL, ["DROP DATABASE IF EXISTS ouvert_bench_ingest"])
+            admin(POSTGRES_URL, ["CREATE DATABASE ouvert_bench_ingest"])
             try:
                 results["(c1) postgres COPY text"] = measure("pg-text", src, "-")
                 results["(c2) postgres COPY+cast"] = measure("pg-typed", src, "-")
             finally:
-                psql_admin("DROP DATABASE IF EXISTS ouvert_bench_ingest")
+                admin(POSTGRES_URL, ["DROP DATABASE IF EXISTS ouvert_bench_ingest"])
         if args.ckan:
             ckan = results["(b) ckan xloader"] = run_ckan(*args.ckan, src, args.rows)
             ckan["peak_mb"] = float("nan")

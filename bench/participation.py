@@ -44,6 +44,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
+from _postgres import admin
+
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("OUVERT_BENCH_POSTGRES_URL",
                               "postgres://postgres@127.0.0.1:5432/ouvert_bench_participation")
@@ -318,16 +320,6 @@ def child(args) -> int:
 
 # --- parent ---------------------------------------------------------------------------------
 
-def _admin(statements: list[str]) -> None:
-    import psycopg
-
-    url = urlparse(POSTGRES_URL)
-    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -348,14 +340,14 @@ def main() -> int:
     for backend in backends:
         database = urlparse(POSTGRES_URL).path.lstrip("/")
         if backend == "postgresql":
-            _admin([f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"'])
+            admin(POSTGRES_URL, [f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"'])
         try:
             command = [sys.executable, __file__, "--child", "--backend", backend, "--ideas", str(args.ideas),
                        "--comments", str(args.comments), "--voters", str(args.voters), "--requests", str(args.requests)]
             status |= subprocess.call(command)
         finally:
             if backend == "postgresql":
-                _admin([f'DROP DATABASE IF EXISTS "{database}"'])
+                admin(POSTGRES_URL, [f'DROP DATABASE IF EXISTS "{database}"'])
     return status
 
 

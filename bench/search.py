@@ -38,6 +38,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
+from _postgres import admin, database_exists
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "catalog" / "cioos_ckan_packages.jsonl.gz"
 KEPT = ROOT / "var" / "bench-search"
@@ -273,26 +275,6 @@ def child(backend: str, sizes: list[int], repeat: int, keep: bool, reindex: bool
 
 # --- parent ---------------------------------------------------------------------------------
 
-def _admin(statements: list[str]) -> None:
-    """Run statements on the server's ``postgres`` database (creating and dropping ours)."""
-    import psycopg
-
-    url = urlparse(POSTGRES_URL)
-    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def _exists(database: str) -> bool:
-    import psycopg
-
-    url = urlparse(POSTGRES_URL)
-    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone() is not None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -317,8 +299,8 @@ def main() -> int:
     status = 0
     for backend in backends:
         database = urlparse(POSTGRES_URL).path.lstrip("/")
-        if backend == "postgresql" and not (args.keep and _exists(database)):
-            _admin([f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"'])
+        if backend == "postgresql" and not (args.keep and database_exists(POSTGRES_URL, database)):
+            admin(POSTGRES_URL, [f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"'])
         try:
             command = [sys.executable, __file__, "--child", "--backend", backend, "--sizes",
                        ",".join(map(str, sizes)), "--repeat", str(args.repeat)]
@@ -326,7 +308,7 @@ def main() -> int:
             status |= subprocess.call(command)
         finally:
             if backend == "postgresql" and not args.keep:
-                _admin([f'DROP DATABASE IF EXISTS "{database}"'])
+                admin(POSTGRES_URL, [f'DROP DATABASE IF EXISTS "{database}"'])
     return status
 
 

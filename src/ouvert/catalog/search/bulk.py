@@ -50,12 +50,13 @@ def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Sou
     # A raw query: a dataset may have hundreds of resources, and the ORM's rows cost more than
     # the rest of re-indexing it.
     dataset_key = Resource._meta.get_field("dataset").target_field
-    stored = {str(dataset_key.get_db_prep_value(pk, connection)): pk for pk in rows}  # as stored -> pk
-    keys = [dataset_key.get_db_prep_value(pk, connection) for pk in rows]
+    keys = {pk: dataset_key.get_db_prep_value(pk, connection) for pk in rows}  # pk -> as stored
+    stored = {str(key): pk for pk, key in keys.items()}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT dataset_id, {', '.join(RESOURCE_FIELDS)} FROM {Resource._meta.db_table} "
-            f"WHERE dataset_id IN ({', '.join(['%s'] * len(keys))}) ORDER BY dataset_id, position, created", keys)
+            f"WHERE dataset_id IN ({', '.join(['%s'] * len(keys))}) ORDER BY dataset_id, position, created",
+            list(keys.values()))
         for dataset_id, *values in cursor.fetchall():
             resources[stored[str(dataset_id)]].append(SimpleNamespace(**dict(zip(RESOURCE_FIELDS, values, strict=True))))
     for dataset_id in dataset_ids:
