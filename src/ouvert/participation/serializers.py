@@ -22,6 +22,7 @@ from ouvert.api.v1.serializers import (
     bilingual,
     iso_time,
     summary_data,
+    summary_schema,
 )
 
 from . import rules
@@ -39,16 +40,8 @@ def web_url(name: str, *args) -> str:
     return settings.SITE_URL + reverse(f"participation:{name}", args=[str(a) for a in args])
 
 
-DATASET_SUMMARY = API.schema("DatasetSummary", {
-    "type": "object",
-    "properties": {"id": UUID, "name": NAME, "title": BILINGUAL},
-    "required": ["id", "name", "title"], "additionalProperties": False,
-})
-CHALLENGE_SUMMARY = API.schema("ChallengeSummary", {
-    "type": "object",
-    "properties": {"id": UUID, "name": NAME, "title": BILINGUAL},
-    "required": ["id", "name", "title"], "additionalProperties": False,
-})
+DATASET_SUMMARY = summary_schema("DatasetSummary")
+CHALLENGE_SUMMARY = summary_schema("ChallengeSummary")
 
 
 def datasets_of(manager, actor) -> list[dict]:

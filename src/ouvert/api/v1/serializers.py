@@ -66,11 +66,17 @@ def licence_data(licence: Licence) -> dict:
 
 # --- organisations and themes ----------------------------------------------------------
 
-ORGANISATION_SUMMARY = API.schema("OrganisationSummary", {
-    "type": "object",
-    "properties": {"id": UUID, "name": NAME, "title": BILINGUAL},
-    "required": ["id", "name", "title"], "additionalProperties": False,
-})
+def summary_schema(name: str) -> dict:
+    """Register ``name`` as the schema of an object's summary (``summary_data``): id, name and
+    bilingual title; returns a reference to it."""
+    return API.schema(name, {
+        "type": "object",
+        "properties": {"id": UUID, "name": NAME, "title": BILINGUAL},
+        "required": ["id", "name", "title"], "additionalProperties": False,
+    })
+
+
+ORGANISATION_SUMMARY = summary_schema("OrganisationSummary")
 ORGANISATION = API.schema("Organisation", {
     "type": "object",
     "properties": {
@@ -83,11 +89,7 @@ ORGANISATION = API.schema("Organisation", {
                  "created", "modified", "web_url"],
     "additionalProperties": False,
 })
-THEME_SUMMARY = API.schema("ThemeSummary", {
-    "type": "object",
-    "properties": {"id": UUID, "name": NAME, "title": BILINGUAL},
-    "required": ["id", "name", "title"], "additionalProperties": False,
-})
+THEME_SUMMARY = summary_schema("ThemeSummary")
 THEME = API.schema("Theme", {
     "type": "object",
     "properties": {
