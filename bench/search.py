@@ -185,10 +185,36 @@ class Loader:
             self.count += n
 
 
+def timings(repeat: int) -> dict:
+    """Latencies of the 20 queries, alone and drilled down with three facet filters."""
+    from ouvert.catalog import search
+
+    plain, drilled, totals = [], [], []
+    for query in QUERIES:  # warm caches (stemmers, thesaurus, database pages) once
+        search.search_datasets(query, actor=None)
+    for _ in range(repeat):
+        for query in QUERIES:
+            started = time.perf_counter()
+            result = search.search_datasets(query, actor=None)
+            plain.append((time.perf_counter() - started) * 1000)
+            totals.append(result.total)
+            filters = {f: [result.facets[f][0][0]] for f in FILTERED_FACETS if result.facets[f]}
+            started = time.perf_counter()
+            search.search_datasets(query, actor=None, filters=filters)
+            drilled.append((time.perf_counter() - started) * 1000)
+    both = plain + drilled
+    return {"p50": statistics.median(both), "p95": percentile(both, 95),
+            "plain_p50": statistics.median(plain), "plain_p95": percentile(plain, 95),
+            "drilled_p50": statistics.median(drilled), "drilled_p95": percentile(drilled, 95),
+            "median_hits": statistics.median(totals), "max_hits": max(totals)}
+
+
 def measure(sizes: list[int], repeat: int, backend: str, reindex: bool = True) -> dict:
+    from django.conf import settings
     from django.db import connection
 
     from ouvert.catalog import search
+    from ouvert.catalog.search import memory
 
     loader = Loader(records())
     loader.resume()
@@ -210,34 +236,28 @@ def measure(sizes: list[int], repeat: int, backend: str, reindex: bool = True) -
         seconds = time.perf_counter() - started
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        plain, drilled, totals = [], [], []
-        for query in QUERIES:  # warm caches (stemmers, thesaurus, database pages) once
-            search.search_datasets(query, actor=None)
-        for _ in range(repeat):
-            for query in QUERIES:
-                started = time.perf_counter()
-                result = search.search_datasets(query, actor=None)
-                plain.append((time.perf_counter() - started) * 1000)
-                totals.append(result.total)
-                filters = {f: [result.facets[f][0][0]] for f in FILTERED_FACETS if result.facets[f]}
-                started = time.perf_counter()
-                search.search_datasets(query, actor=None, filters=filters)
-                drilled.append((time.perf_counter() - started) * 1000)
-        both = plain + drilled
-        results[size] = {
-            "indexed": indexed, "index_rate": indexed / seconds, "index_seconds": seconds, "load_seconds": loaded,
-            "p50": statistics.median(both), "p95": percentile(both, 95),
-            "plain_p50": statistics.median(plain), "plain_p95": percentile(plain, 95),
-            "drilled_p50": statistics.median(drilled), "drilled_p95": percentile(drilled, 95),
-            "median_hits": statistics.median(totals), "max_hits": max(totals),
-        }
-        r = results[size]
-        indexing = (f"indexed {indexed} in {seconds:.1f} s = {r['index_rate']:.0f} datasets/s (load {loaded:.1f} s)"
+        # Searches answer from the index read into memory (the default); the database's own
+        # answers are timed too, as the fallback while a new snapshot is being read.
+        settings.OUVERT_SEARCH_MEMORY = "always"
+        memory.forget()
+        started = time.perf_counter()
+        snap = memory.snapshot(connection)
+        snapshot_seconds = time.perf_counter() - started
+        results[size] = {"indexed": indexed, "index_rate": indexed / seconds, "index_seconds": seconds,
+                         "load_seconds": loaded, "snapshot_seconds": snapshot_seconds,
+                         "snapshot_mb": snap.nbytes / 1e6}
+        indexing = (f"indexed {indexed} in {seconds:.1f} s = {indexed / seconds:.0f} datasets/s (load {loaded:.1f} s)"
                     if rebuilt else f"kept index of {indexed}")
-        print(f"{backend:10} {size:>7} datasets: {indexing}; query p50 {r['p50']:.1f} ms p95 {r['p95']:.1f} ms "
-              f"[alone p50 {r['plain_p50']:.1f} / p95 {r['plain_p95']:.1f}; "
-              f"3 facet filters p50 {r['drilled_p50']:.1f} / p95 {r['drilled_p95']:.1f}; "
-              f"hits median {r['median_hits']:.0f}, max {r['max_hits']}]", flush=True)
+        print(f"{backend:10} {size:>7} datasets: {indexing}; read into memory in {snapshot_seconds:.2f} s, "
+              f"{snap.nbytes / 1e6:.0f} MB", flush=True)
+        for engine, mode in (("memory", "always"), ("database", "off")):
+            settings.OUVERT_SEARCH_MEMORY = mode
+            r = timings(repeat)
+            results[size].update({(k if engine == "memory" else f"database_{k}"): v for k, v in r.items()})
+            print(f"{backend:10} {size:>7} datasets, {engine:8}: query p50 {r['p50']:.1f} ms p95 {r['p95']:.1f} ms "
+                  f"[alone p50 {r['plain_p50']:.1f} / p95 {r['plain_p95']:.1f}; "
+                  f"3 facet filters p50 {r['drilled_p50']:.1f} / p95 {r['drilled_p95']:.1f}; "
+                  f"hits median {r['median_hits']:.0f}, max {r['max_hits']}]", flush=True)
     return results
 
 
@@ -262,9 +282,12 @@ def child(backend: str, sizes: list[int], repeat: int, keep: bool, reindex: bool
         results = measure(sizes, repeat, backend, reindex)
         if len(sizes) > 1:
             first, last = results[sizes[0]], results[sizes[-1]]
-            print(f"{backend:10} p95 ratio {sizes[0]} -> {sizes[-1]}: {last['p95'] / first['p95']:.2f}x "
-                  f"(alone {last['plain_p95'] / first['plain_p95']:.2f}x, "
-                  f"3 facet filters {last['drilled_p95'] / first['drilled_p95']:.2f}x)", flush=True)
+            for prefix, engine in (("", "memory"), ("database_", "database")):
+                print(f"{backend:10} {engine:8} p95 ratio {sizes[0]} -> {sizes[-1]}: "
+                      f"{last[prefix + 'p95'] / first[prefix + 'p95']:.2f}x "
+                      f"(alone {last[prefix + 'plain_p95'] / first[prefix + 'plain_p95']:.2f}x, "
+                      f"3 facet filters {last[prefix + 'drilled_p95'] / first[prefix + 'drilled_p95']:.2f}x)",
+                      flush=True)
     finally:
         from django.db import connections
 

@@ -72,6 +72,13 @@ VARIABLES: tuple[Variable, ...] = (
         "a subject of the Canadian Subject Thesaurus (\"eau potable\" finds \"Drinking water\").",
     ),
     Variable(
+        "OUVERT_SEARCH_MEMORY",
+        "auto",
+        "Catalog search answers from a copy of the index held in memory by each process: auto "
+        "(read again in the background after each change, the database answering meanwhile), "
+        "always (read before answering) or off (the database always answers).",
+    ),
+    Variable(
         "OUVERT_TASKS",
         "database",
         "Who runs background tasks: `database` (`ouvert worker` polling the database; "

@@ -144,6 +144,8 @@ OUVERT_SEARCH_BACKEND = config.get("OUVERT_SEARCH_BACKEND") or "auto"
 OUVERT_TASKS = (config.get("OUVERT_TASKS") or "database").strip().lower()
 OUVERT_REDIS_URL = config.get("OUVERT_REDIS_URL") or ""
 OUVERT_SEARCH_SYNONYMS = config.get_bool("OUVERT_SEARCH_SYNONYMS", default=True)
+# Searches from a copy of the index in memory: auto (read in the background), always, off.
+OUVERT_SEARCH_MEMORY = (config.get("OUVERT_SEARCH_MEMORY") or "auto").strip().lower()
 OUVERT_PARTICIPATION_FLAG_THRESHOLD = int(config.get("OUVERT_PARTICIPATION_FLAG_THRESHOLD") or 3)
 OUVERT_PARTICIPATION_PREMODERATION_DAYS = int(config.get("OUVERT_PARTICIPATION_PREMODERATION_DAYS") or 0)
 OUVERT_PARTICIPATION_EXPORT_ORGANISATION = config.get("OUVERT_PARTICIPATION_EXPORT_ORGANISATION") or ""

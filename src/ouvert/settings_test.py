@@ -20,4 +20,7 @@ from ouvert.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns when it is missing
+# Searches read the index into memory before answering, in the test's transaction (see
+# ouvert.catalog.search.memory); test_search.py also runs its tests on the database alone.
+OUVERT_SEARCH_MEMORY = "always"
 OUVERT_TASKS = "immediate"  # tasks run on commit, in the test's process; worker tests override it

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -21,8 +22,9 @@ from django.utils import timezone
 from ouvert.accounts.permissions import dataset_visibility
 from ouvert.core.i18n import current_language
 
+from . import memory
 from .backends import get_backend
-from .backends.base import ENTRIES, unpack_code
+from .backends.base import ENTRIES, VALUE_BITS, VALUE_MASK
 from .backends.base import FACETS as FACET_TABLE
 from .backends.base import VALUES as VALUE_TABLE
 from .documents import FACETS
@@ -67,6 +69,54 @@ class _Where:
         return " AND ".join(self.parts) if self.parts else "1 = 1"
 
 
+@dataclass
+class _Conditions:
+    """What a dataset must be to be found, whatever the query's words, as data that both the
+    database (``where``) and a snapshot in memory (``_memory_mask``) apply."""
+
+    states: list[str]
+    visibility: list[dict] | None  # ``DatasetVisibility.clauses()``
+    facets: list[tuple[str, list[int], bool]] = field(default_factory=list)  # facet, value ids, negate
+    fields: list[tuple[str, list, bool]] = field(default_factory=list)  # column, values, negate
+    ranges: list[tuple[str, datetime | None, datetime | None]] = field(default_factory=list)
+    nothing: bool = False
+
+    def where(self) -> _Where:
+        where = _Where()
+        if self.nothing:
+            where.add("1 = 0")
+        where.add(f"d.state IN ({_marks(self.states)})", self.states)
+        if self.visibility is not None:
+            org_pk = get_backend().db_id  # organisation ids are UUIDs stored as dataset ids are
+            alternatives = []
+            for clause in self.visibility:
+                parts = []
+                for lookup, value in clause.items():
+                    column, _, operator = lookup.partition("__")
+                    if operator == "in":
+                        values = [org_pk(v) for v in value] if column == "organisation_id" else list(value)
+                        parts.append(f"d.{column} IN ({_marks(values)})")
+                        where.params.extend(values)
+                    elif value is None:
+                        parts.append(f"d.{column} IS NULL")
+                    else:
+                        parts.append(f"d.{column} = %s")
+                        where.params.append(value)
+                alternatives.append("(" + " AND ".join(parts) + ")")
+            where.parts.append("(" + " OR ".join(alternatives) + ")")
+        for _facet, ids, negate in self.facets:
+            where.add(f"d.id {'NOT ' if negate else ''}IN (SELECT f.doc FROM {FACET_TABLE} f "
+                      f"WHERE f.value_id IN ({_marks(ids)}))", ids)
+        for column, values, negate in self.fields:
+            where.add(f"d.{column} {'NOT ' if negate else ''}IN ({_marks(values)})", values)
+        for column, start, end in self.ranges:
+            if start is not None:
+                where.add(f"d.{column} >= %s", [_moment(start)])
+            if end is not None:
+                where.add(f"d.{column} <= %s", [_moment(end)])
+        return where
+
+
 def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
@@ -88,31 +138,7 @@ def _ids(values: list[str]) -> list:
     return found
 
 
-def _visibility(where: _Where, actor, states: list[str]) -> None:
-    where.add(f"d.state IN ({_marks(states)})", states)
-    clauses = dataset_visibility(actor).clauses()
-    if clauses is None:
-        return
-    org_pk = get_backend().db_id  # organisation ids are UUIDs stored as dataset ids are
-    alternatives = []
-    for clause in clauses:
-        parts = []
-        for lookup, value in clause.items():
-            column, _, operator = lookup.partition("__")
-            if operator == "in":
-                values = [org_pk(v) for v in value] if column == "organisation_id" else list(value)
-                parts.append(f"d.{column} IN ({_marks(values)})")
-                where.params.extend(values)
-            elif value is None:
-                parts.append(f"d.{column} IS NULL")
-            else:
-                parts.append(f"d.{column} = %s")
-                where.params.append(value)
-        alternatives.append("(" + " AND ".join(parts) + ")")
-    where.parts.append("(" + " OR ".join(alternatives) + ")")
-
-
-def _filter(where: _Where, name: str, values, *, negate: bool) -> None:
+def _filter(conditions: _Conditions, name: str, values, *, negate: bool) -> None:
     values = _values(values)
     if not values:
         return
@@ -125,10 +151,9 @@ def _filter(where: _Where, name: str, values, *, negate: bool) -> None:
                            [name, *values])
             ids = sorted(row[0] for row in cursor.fetchall())
         if ids:
-            where.add(f"d.id {'NOT ' if negate else ''}IN (SELECT f.doc FROM {FACET_TABLE} f "
-                      f"WHERE f.value_id IN ({_marks(ids)}))", ids)
+            conditions.facets.append((name, ids, negate))
         elif not negate:
-            where.add("1 = 0")
+            conditions.nothing = True
         return
     column = FIELD_FILTERS.get(name)
     if column is None:
@@ -137,9 +162,9 @@ def _filter(where: _Where, name: str, values, *, negate: bool) -> None:
         values = _ids(values)
         if not values:
             if not negate:
-                where.add("1 = 0")
+                conditions.nothing = True
             return
-    where.add(f"d.{column} {'NOT ' if negate else ''}IN ({_marks(values)})", values)
+    conditions.fields.append((column, values, negate))
 
 
 def _moment(value) -> object:
@@ -148,17 +173,16 @@ def _moment(value) -> object:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _order_sql(order, sort: str, has_query: bool) -> str:
+def _order(order, sort: str, has_query: bool) -> list[tuple[str, str]]:
+    """``(column, direction)`` pairs: ``order`` (or ``sort``) over the index's columns, with
+    ``title`` for the sort title in the reader's language and ``dataset_id asc`` last."""
     if order is None:
         order = SORT_ORDERS.get(sort, SORT_ORDERS["relevance"])
-    lang = current_language()
-    other = "en" if lang == "fr" else "fr"
     columns = {
         "name": ["name"], "id": ["dataset_id"], "modified": ["modified"], "created": ["created"],
-        "title": [f"CASE WHEN sort_title_{lang} <> '' THEN sort_title_{lang} ELSE sort_title_{other} END"],
-        "score": ["tier", "score"] if has_query else [],
+        "title": ["title"], "score": ["tier", "score"] if has_query else [],
     }
-    terms: list[str] = []
+    terms: list[tuple[str, str]] = []
     seen = set()
     for item in order:
         name, direction = (item, "asc") if isinstance(item, str) else item
@@ -166,10 +190,17 @@ def _order_sql(order, sort: str, has_query: bool) -> str:
         if name not in columns or direction not in DIRECTIONS or name in seen:
             continue
         seen.add(name)
-        terms += [f"{column} {direction.upper()}" for column in columns[name]]
+        terms += [(column, direction) for column in columns[name]]
     if "id" not in seen:
-        terms.append("dataset_id ASC")  # stable paging whatever the order
-    return ", ".join(terms)
+        terms.append(("dataset_id", "asc"))  # stable paging whatever the order
+    return terms
+
+
+def _order_sql(terms: list[tuple[str, str]]) -> str:
+    lang = current_language()
+    other = "en" if lang == "fr" else "fr"
+    title = f"CASE WHEN sort_title_{lang} <> '' THEN sort_title_{lang} ELSE sort_title_{other} END"
+    return ", ".join(f"{title if column == 'title' else column} {direction.upper()}" for column, direction in terms)
 
 
 def _int(value, default: int) -> int:
@@ -196,27 +227,43 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
         offset = max(_int(offset, 0), 0)
         limit = min(max(_int(limit, 20), 0), MAX_PAGE_SIZE)
 
-    where = _Where()
-    _visibility(where, actor, [State.ACTIVE, State.DRAFT] if include_drafts else [State.ACTIVE])
+    conditions = _Conditions(states=[State.ACTIVE, State.DRAFT] if include_drafts else [State.ACTIVE],
+                             visibility=dataset_visibility(actor).clauses())
     for name, values in (filters or {}).items():
-        _filter(where, name, values, negate=False)
+        _filter(conditions, name, values, negate=False)
     for name, values in (exclude or {}).items():
-        _filter(where, name, values, negate=True)
+        _filter(conditions, name, values, negate=True)
     for name, bounds in (ranges or {}).items():
-        if name not in RANGES or not bounds:
-            continue
-        start, end = bounds
-        if start is not None:
-            where.add(f"d.{name} >= %s", [_moment(start)])
-        if end is not None:
-            where.add(f"d.{name} <= %s", [_moment(end)])
+        if name in RANGES and bounds:
+            conditions.ranges.append((name, *bounds))
 
     clauses = parse_clauses(query, expand=expand)
+    tiers: list[tuple[list[QueryClause], bool]] = []
     if clauses:
         typed = [QueryClause((c.alternatives[0],)) for c in clauses]
         # Titles holding the words as typed, then titles holding an equivalent, then documents
         # holding the words as typed anywhere: an expansion never outranks what was typed.
         tiers = [(typed, True), (clauses, True), (typed, False)] if any(c.expanded for c in clauses) else [(clauses, True)]
+    terms = _order(order, sort, bool(clauses))
+    snap = memory.snapshot(connection)
+    if snap is not None:
+        total, keys, codes = _from_memory(snap, conditions, clauses, tiers, terms, offset, limit)
+    else:
+        total, keys, codes = _from_database(conditions, clauses, tiers, terms, offset, limit)
+    pk = Dataset._meta.pk
+    ids = [pk.to_python(key) for key in keys]
+    found = Dataset.objects.select_related("organisation", "licence").in_bulk(ids)
+    datasets = [found[i] for i in ids if i in found]
+    return SearchResult(datasets=datasets, total=total, facets=_labelled(_facet_counts(*codes)))
+
+
+def _from_database(conditions: _Conditions, clauses, tiers, terms, offset: int, limit: int):
+    """Total, page keys and (facet codes, counts) of a search, by one statement."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    where = conditions.where()
+    if clauses:
         match_sql, match_params = get_backend().match(clauses, tiers)
         source = f"({match_sql}) m JOIN {ENTRIES} d ON d.id = m.doc"
         scores = "m.tier AS tier, m.score AS score"
@@ -224,10 +271,10 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
         match_params = []
         source = f"{ENTRIES} d"
         scores = "0 AS tier, 0 AS score"
-    ordering = _order_sql(order, sort, bool(clauses))
+    ordering = _order_sql(terms)
     # One statement: the matching documents once, then the facet codes of every match joined
-    # into one blob (part 2, counted by ``_facet_counts``), their number (part 0) and the page
-    # (part 1, with its position: only the first offset + limit are sorted).
+    # into one blob (part 2), their number (part 0) and the page (part 1, with its position:
+    # only the first offset + limit are sorted).
     backend = get_backend()
     sql = (
         f"WITH hits AS MATERIALIZED (SELECT d.id, d.dataset_id, d.name, d.modified, d.created, "
@@ -242,49 +289,71 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match_params, *where.params, offset + limit, offset])
         rows = cursor.fetchall()
-
     total = 0
     page_keys: list[tuple[int, str]] = []
-    codes = b""
+    blob = b""
     for part, key, value, n, position in rows:
         if part == 0:
             total = n
         elif part == 1:
             page_keys.append((position, key))
         elif value is not None:
-            codes = bytes(value)
-    pk = Dataset._meta.pk
-    ids = [pk.to_python(key) for _position, key in sorted(page_keys)]
-    found = Dataset.objects.select_related("organisation", "licence").in_bulk(ids)
-    datasets = [found[i] for i in ids if i in found]
-    return SearchResult(datasets=datasets, total=total, facets=_labelled(_facet_counts(codes)))
-
-
-def _facet_counts(codes: bytes) -> dict[str, list[tuple[int, str, int]]]:
-    """The ``FACET_LIMIT`` most frequent values of each facet in ``codes`` (the facet codes of
-    every match, see ``backends.base.pack_facets``), as ``(rank, value, count)``: most
-    frequent first, then by value."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    counts: dict[str, list[tuple[int, str, int]]] = {name: [] for name in FACETS}
-    if not codes:
-        return counts
-    array = pa.Array.from_buffers(pa.int32(), len(codes) // 4, [None, pa.py_buffer(codes)])
+            blob = bytes(value)
+    if not blob:
+        return total, [key for _p, key in sorted(page_keys)], ([], [])
+    array = pa.Array.from_buffers(pa.int32(), len(blob) // 4, [None, pa.py_buffer(blob)])
     frequencies = pc.value_counts(array)
-    by_facet: dict[str, list[tuple[int, int]]] = {name: [] for name in FACETS}
-    for code, n in zip(frequencies.field("values").to_pylist(), frequencies.field("counts").to_pylist(),
-                       strict=True):
-        facet, value_id = unpack_code(code)
-        by_facet[facet].append((n, value_id))
+    return (total, [key for _p, key in sorted(page_keys)],
+            (frequencies.field("values").to_numpy(), frequencies.field("counts").to_numpy()))
+
+
+def _from_memory(snap, conditions: _Conditions, clauses, tiers, terms, offset: int, limit: int):
+    """The same as ``_from_database``, from a snapshot of the index in memory."""
+    words = [word for clause in clauses for alternative in clause.alternatives for word in alternative]
+    searcher = memory.Searcher(snap, memory.Terms(connection, words))
+    backend = get_backend()
+    mask = searcher.visible(conditions.states, conditions.visibility, lambda v: str(backend.db_id(v)))
+    if conditions.nothing:
+        mask[:] = False
+    for facet, ids, negate in conditions.facets:
+        position = FACETS.index(facet)
+        having = searcher.with_values([position << VALUE_BITS | value_id for value_id in ids])
+        mask &= ~having if negate else having
+    for column, values, negate in conditions.fields:
+        having = searcher.with_keys(column, values)
+        mask &= ~having if negate else having
+    for column, start, end in conditions.ranges:
+        mask &= searcher.between(column, start, end)
+    tier = score = None
+    if clauses:
+        mask &= searcher.matching(clauses)
+        tier = np.zeros(snap.size, dtype=np.int32)
+        for i, (tested, title) in enumerate(tiers):
+            tier += (2 ** (len(tiers) - 1 - i)) * (searcher.matching(tested, title) & mask)
+        score = searcher.scores(clauses)
+    keys = searcher.page(mask, terms, tier, score, current_language(), offset, limit)
+    codes, counts = searcher.facet_counts(mask)
+    return int(mask.sum()), keys, (codes, counts)
+
+
+def _facet_counts(codes, counts) -> dict[str, list[tuple[int, str, int]]]:
+    """The ``FACET_LIMIT`` most frequent values of each facet, given the facet codes (see
+    ``backends.base.pack_facets``) held by the matches and how many hold each (arrays), as
+    ``(rank, value, count)``: most frequent first, then by value."""
+    codes = np.asarray(codes, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    counted: dict[str, list[tuple[int, str, int]]] = {name: [] for name in FACETS}
+    facet_of = codes >> VALUE_BITS
     # Values tied with the last one kept are named too, since ties are broken by value.
     wanted: dict[str, list[tuple[int, int]]] = {}
-    for facet, entries in by_facet.items():
-        entries.sort(reverse=True)
-        if len(entries) > FACET_LIMIT:
-            floor = entries[FACET_LIMIT - 1][0]
-            entries = [entry for entry in entries if entry[0] >= floor]
-        wanted[facet] = entries
+    for position, facet in enumerate(FACETS):
+        chosen = facet_of == position
+        n, value_ids = counts[chosen], codes[chosen] & VALUE_MASK
+        if n.size > FACET_LIMIT:
+            floor = np.partition(n, n.size - FACET_LIMIT)[n.size - FACET_LIMIT]
+            keep = n >= floor
+            n, value_ids = n[keep], value_ids[keep]
+        wanted[facet] = list(zip(n.tolist(), value_ids.tolist(), strict=True))
     ids = [value_id for entries in wanted.values() for _n, value_id in entries]
     names: dict[int, str] = {}
     with connection.cursor() as cursor:
@@ -294,8 +363,8 @@ def _facet_counts(codes: bytes) -> dict[str, list[tuple[int, str, int]]]:
             names.update(cursor.fetchall())
     for facet, entries in wanted.items():
         named = sorted((-n, names[value_id]) for n, value_id in entries if value_id in names)[:FACET_LIMIT]
-        counts[facet] = [(rank, value, -negative) for rank, (negative, value) in enumerate(named, 1)]
-    return counts
+        counted[facet] = [(rank, value, -negative) for rank, (negative, value) in enumerate(named, 1)]
+    return counted
 
 
 def _labelled(counts: dict[str, list[tuple[int, str, int]]]) -> dict[str, list[tuple[str, str, int]]]:

@@ -1,5 +1,5 @@
 """Catalog search. The same tests run on SQLite (FTS5) and PostgreSQL (full text): see the
-module docstring of ``ouvert.settings_test``."""
+module docstring of ``ouvert.settings_test``; and each answered from memory and by the database."""
 
 import io
 
@@ -15,6 +15,14 @@ from ouvert.catalog.search.backends import get_backend
 from ouvert.core.testing import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["memory", "database"])
+def answered_from(request, settings):
+    """Every test runs twice: searches answered from the index read into memory, then by the
+    database alone (see ``ouvert.catalog.search.memory``)."""
+    settings.OUVERT_SEARCH_MEMORY = "always" if request.param == "memory" else "off"
+    return request.param
 
 
 def names(query="", actor=None, **kwargs):

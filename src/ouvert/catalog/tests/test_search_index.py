@@ -19,6 +19,14 @@ from ouvert.core.testing import make_dataset, make_organisation, make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["memory", "database"])
+def answered_from(request, settings):
+    """Every test runs twice: searches answered from the index read into memory, then by the
+    database alone (see ``ouvert.catalog.search.memory``)."""
+    settings.OUVERT_SEARCH_MEMORY = "always" if request.param == "memory" else "off"
+    return request.param
+
+
 def names(query="", actor=None, **kwargs):
     return [d.name for d in search.search_datasets(query, actor=actor, **kwargs).datasets]
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from .. import memory, postings
 from ..documents import FACETS as FACET_NAMES
 from ..documents import Document
 from ..thesaurus import QueryClause
@@ -84,6 +85,8 @@ class SearchBackend:
         """Insert or replace many entries in a few statements; ``fresh`` says none of them is in
         the index yet (after ``clear``), which spares looking for old facet rows."""
         documents = list(documents)
+        if documents:
+            memory.changed(self.connection)
         for start in range(0, len(documents), BATCH_SIZE):
             batch = documents[start:start + BATCH_SIZE]
             with self.connection.cursor() as cursor:
@@ -97,12 +100,15 @@ class SearchBackend:
                     cursor.execute(f"DELETE FROM {FACETS} WHERE doc IN ({marks})", list(docs.values()))
                     cursor.execute(f"DELETE FROM {ENTRIES} WHERE id IN ({marks})", list(docs.values()))
                 value_ids = self.value_ids(cursor, {pair for document in batch for pair in document.facets})
+                weights = [postings.weights(document) for document in batch]
+                numbers = postings.term_ids(cursor, {term for found in weights for term in found})
                 cursor.executemany(
-                    f"INSERT INTO {ENTRIES} (id, dataset_id, {', '.join(ATTRIBUTES)}, facet_codes) "
-                    f"VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 3))})",
+                    f"INSERT INTO {ENTRIES} (id, dataset_id, {', '.join(ATTRIBUTES)}, facet_codes, "
+                    f"term_ids, term_weights, length) VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 6))})",
                     [[docs[str(db_id)], db_id, *self.attribute_values(document),
-                      pack_facets((pair[0], value_ids[pair]) for pair in document.facets)]
-                     for db_id, document in zip(ids, batch, strict=True)])
+                      pack_facets((pair[0], value_ids[pair]) for pair in document.facets),
+                      *postings.pack(found, numbers), postings.length(document)]
+                     for db_id, document, found in zip(ids, batch, weights, strict=True)])
                 rows = [(docs[str(db_id)], value_ids[pair])
                         for db_id, document in zip(ids, batch, strict=True) for pair in document.facets]
                 if rows:
@@ -132,6 +138,7 @@ class SearchBackend:
 
     def delete(self, dataset_id) -> None:
         """Remove a dataset's entry (no error if there is none)."""
+        memory.changed(self.connection)
         with self.connection.cursor() as cursor:
             for table in (FACETS, ENTRIES):
                 key = "doc" if table == FACETS else "id"
@@ -141,6 +148,7 @@ class SearchBackend:
 
     def clear(self) -> None:
         """Remove every entry."""
+        memory.changed(self.connection)
         with self.connection.cursor() as cursor:
             for table in (FACETS, ENTRIES, DOCUMENTS):
                 cursor.execute(f"DELETE FROM {table}")
