@@ -8,7 +8,9 @@ which one it is.
 Layout: ``analysis`` turns text into terms (the same for both back ends), ``thesaurus`` expands
 queries with French/English equivalents, ``documents`` says what of a dataset is indexed,
 ``backends`` store and match terms, ``engine`` does visibility, filters, facets, sorting and
-paging on top, over attributes and facet values copied into the index.
+paging on top, over attributes and facet values copied into the index. ``postings`` keeps each
+entry's terms in a compact form that ``memory`` reads into each process, which then answers
+searches from memory while its copy is the stored index.
 """
 
 from __future__ import annotations

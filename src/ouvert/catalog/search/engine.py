@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import numpy as np
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ouvert.accounts.permissions import dataset_visibility
-from ouvert.core.i18n import current_language
+from ouvert.core.i18n import current_language, pick
 
 from . import memory
 from .backends import get_backend
@@ -381,8 +382,9 @@ def _label(entries: list, model, key: str) -> None:
     """Replace each value's label by the object's title in the reader's language."""
     if not entries:
         return
-    objects = {str(getattr(obj, key)): obj for obj in model.objects.filter(**{f"{key}__in": [e[0] for e in entries]})}
+    rows = model.objects.filter(**{f"{key}__in": [e[0] for e in entries]}).values_list(key, "title_fr", "title_en")
+    titles = {str(value): pick(SimpleNamespace(title_fr=fr, title_en=en), "title") for value, fr, en in rows}
     for i, (value, label, count) in enumerate(entries):
-        obj = objects.get(value)
-        if obj is not None:
-            entries[i] = (value, str(obj.title) or label, count)
+        title = titles.get(value)
+        if title is not None:
+            entries[i] = (value, str(title) or label, count)

@@ -185,15 +185,8 @@ def _micros(value) -> int:
 
 def _dense_ranks(values: list) -> np.ndarray:
     """Rank of each value in rising order, equal values sharing a rank."""
-    if not values:
-        return np.zeros(0, np.int32)
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return np.unique(array, return_inverse=True)[1].astype(np.int32).reshape(-1)
-
-
-def _blob(value) -> bytes:
-    return bytes(value) if value is not None else b""
+    rank = {value: i for i, value in enumerate(sorted(set(values)))}
+    return np.fromiter((rank[value] for value in values), dtype=np.int32, count=len(values))
 
 
 @dataclass
@@ -213,11 +206,12 @@ class Snapshot:
     ranks: dict[str, np.ndarray]  # name, dataset_id, title_fr, title_en -> dense ranks
     created: np.ndarray  # int64 microseconds (UTC)
     modified: np.ndarray
-    # Postings.
+    # Postings, by term then position: every term's documents, and those whose titles hold it.
     offsets: np.ndarray  # int64, term id -> start (length = largest id + 2)
     documents: np.ndarray  # int32 positions
-    weights: np.ndarray  # uint16 (see ``postings``)
-    norms: np.ndarray  # float32: K1 * (1 - B + B * length / average length)
+    impacts: np.ndarray  # float32, BM25F saturation of the term's weight in the document
+    title_offsets: np.ndarray
+    title_documents: np.ndarray
     # Facet values: (document, dense value) pairs by document, and dense value -> code.
     codes: np.ndarray  # int64 facet codes, sorted (dense value -> code)
     code_documents: np.ndarray  # int32
@@ -229,59 +223,88 @@ class Snapshot:
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in (
             "state", "private", "organisation", "created_by", "created", "modified", "offsets", "documents",
-            "weights", "norms", "codes", "code_documents", "code_values", "value_offsets", "value_documents"))
+            "impacts", "title_offsets", "title_documents", "codes", "code_documents", "code_values", "value_offsets", "value_documents"))
+
+
+# Moments as the database gives them whole: converting 200,000 datetimes one by one in Python
+# took longer than the rest of reading the rows. SQLite keeps UTC text, which NumPy reads.
+MOMENTS = {"sqlite": "CAST({0} AS text)", "postgresql": "CAST(EXTRACT(EPOCH FROM {0}) * 1000000 AS bigint)"}
+# Postings are sorted as one 64-bit key per (term, document, weight) when numbers fit.
+DOCUMENT_BITS = 24
+WEIGHT_BITS = 16
+
+
+def _column(values, dtype) -> np.ndarray:
+    return np.fromiter(values, dtype=dtype, count=len(values))
+
+
+def _moments(values: list) -> np.ndarray:
+    """Microseconds since 1970 (UTC) of moments read with ``MOMENTS``."""
+    if not values or not isinstance(values[0], str):
+        return _column([NO_TIME if v is None else v for v in values], np.int64)
+    moments = np.array(["NaT" if v is None else v for v in values], dtype="datetime64[us]").astype(np.int64)
+    moments[moments == np.iinfo(np.int64).min] = NO_TIME
+    return moments
 
 
 def build(connection, token: int | None) -> Snapshot:
     """Read the stored index into a snapshot, in ``connection``'s current view."""
-    keys, names, states, private, organisations, creators = [], [], [], [], [], []
-    titles_fr, titles_en, created, modified = [], [], [], []
-    facet_blobs, id_blobs, weight_blobs, lengths = [], [], [], []
+    moment = MOMENTS[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT CAST(dataset_id AS text), name, state, private, CAST(organisation_id AS text), created_by_id, "
-            f"sort_title_fr, sort_title_en, created, modified, facet_codes, term_ids, term_weights, length "
-            f"FROM {ENTRIES} ORDER BY id")
-        while rows := cursor.fetchmany(FETCH):
-            for row in rows:
-                keys.append(row[0])
-                names.append(row[1])
-                states.append(row[2])
-                private.append(bool(row[3]))
-                organisations.append(row[4])
-                creators.append(-1 if row[5] is None else row[5])
-                titles_fr.append(row[6] or "")
-                titles_en.append(row[7] or "")
-                created.append(_micros(row[8]))
-                modified.append(_micros(row[9]))
-                facet_blobs.append(_blob(row[10]))
-                id_blobs.append(_blob(row[11]))
-                weight_blobs.append(_blob(row[12]))
-                lengths.append(row[13] or 0)
-    size = len(keys)
+            f"sort_title_fr, sort_title_en, {moment.format('created')}, {moment.format('modified')}, facet_codes, "
+            f"term_ids, term_weights, length FROM {ENTRIES} ORDER BY id")
+        rows = cursor.fetchall()
+    size = len(rows)
+    (keys, names, states, private, organisations, creators, titles_fr, titles_en, created, modified, facet_blobs,
+     id_blobs, weight_blobs, lengths) = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else ([] for _ in range(14)))
+    del rows
     state_codes = {value: code for code, value in enumerate(sorted(set(states)))}
     org_codes = {value: code for code, value in enumerate(sorted({o for o in organisations if o is not None}))}
-
-    # Postings: every (term, document) pair, ordered by term then document.
-    counts = np.fromiter((len(b) // 4 for b in id_blobs), dtype=np.int64, count=size)
-    term_ids = np.frombuffer(b"".join(id_blobs), dtype="<u4")
-    weights = np.frombuffer(b"".join(weight_blobs), dtype="<u2")
-    del id_blobs, weight_blobs
-    owners = np.repeat(np.arange(size, dtype=np.int32), counts)
-    order = np.argsort(term_ids, kind="stable")
-    largest = int(term_ids.max()) if term_ids.size else 0
-    offsets = np.zeros(largest + 2, dtype=np.int64)
-    np.cumsum(np.bincount(term_ids, minlength=largest + 1), out=offsets[1:])
-    documents = owners[order]
-    weights = weights[order]
-    del owners, order, term_ids
-    length = np.asarray(lengths, dtype=np.float32)
+    length = np.asarray([n or 0 for n in lengths], dtype=np.float32).reshape(-1)
     average = float(length.mean()) if size and length.mean() > 0 else 1.0
     norms = (K1 * (1 - B + B * length / average)).astype(np.float32)
+
+    # Postings: every (term, document) pair, ordered by term then document, with the BM25F
+    # saturation of the term's weighted occurrences in the document worked out once.
+    counts = np.fromiter((len(b) // 4 for b in id_blobs), dtype=np.int64, count=size)
+    term_ids = np.frombuffer(b"".join(id_blobs), dtype="<u4")
+    encoded = np.frombuffer(b"".join(weight_blobs), dtype="<u2")
+    del id_blobs, weight_blobs
+    largest = int(term_ids.max()) if term_ids.size else 0
+    if largest < 1 << (64 - DOCUMENT_BITS - WEIGHT_BITS) and size < 1 << DOCUMENT_BITS:
+        packed = np.repeat(np.arange(size, dtype=np.uint64), counts) << np.uint64(WEIGHT_BITS)
+        packed |= term_ids.astype(np.uint64) << np.uint64(DOCUMENT_BITS + WEIGHT_BITS)
+        packed |= encoded
+        packed.sort()
+        sorted_terms = (packed >> np.uint64(DOCUMENT_BITS + WEIGHT_BITS)).astype(np.int64)
+        documents = ((packed >> np.uint64(WEIGHT_BITS)) & np.uint64((1 << DOCUMENT_BITS) - 1)).astype(np.int32)
+        encoded = (packed & np.uint64((1 << WEIGHT_BITS) - 1)).astype(np.uint16)
+        del packed
+    else:
+        order = np.argsort(term_ids, kind="stable")
+        sorted_terms = term_ids[order].astype(np.int64)
+        documents = np.repeat(np.arange(size, dtype=np.int32), counts)[order]
+        encoded = encoded[order]
+        del order
+    del term_ids
+    offsets = np.zeros(largest + 2, dtype=np.int64)
+    np.cumsum(np.bincount(sorted_terms, minlength=largest + 1), out=offsets[1:])
+    weighted = (encoded >> 1).astype(np.float32)
+    impacts = weighted * np.float32(K1 + 1) / (weighted + norms[documents])
+    in_title = (encoded & 1).astype(bool)
+    del weighted, encoded
+    title_documents = documents[in_title]
+    title_offsets = np.zeros(largest + 2, dtype=np.int64)
+    np.cumsum(np.bincount(sorted_terms[in_title], minlength=largest + 1), out=title_offsets[1:])
+    del sorted_terms, in_title
 
     # Facet values.
     facet_counts = np.fromiter((len(b) // 4 for b in facet_blobs), dtype=np.int64, count=size)
     all_codes = np.frombuffer(b"".join(facet_blobs), dtype="<i4").astype(np.int64)
+    del facet_blobs
     codes, code_values = np.unique(all_codes, return_inverse=True)
     code_values = code_values.astype(np.int32).reshape(-1)
     code_documents = np.repeat(np.arange(size, dtype=np.int32), facet_counts)
@@ -289,23 +312,25 @@ def build(connection, token: int | None) -> Snapshot:
     value_offsets = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(np.bincount(code_values, minlength=len(codes)), out=value_offsets[1:])
 
+    titles_fr = [title or "" for title in titles_fr]
+    titles_en = [title or "" for title in titles_en]
     return Snapshot(
         token=token, read_at=time.monotonic(), size=size, keys=keys,
         positions={key: i for i, key in enumerate(keys)},
         name_positions={name: i for i, name in enumerate(names)},
-        states=state_codes, state=np.fromiter((state_codes[s] for s in states), np.int8, size),
-        private=np.asarray(private, dtype=bool).reshape(-1),
+        states=state_codes, state=_column([state_codes[s] for s in states], np.int8),
+        private=_column([bool(p) for p in private], bool),
         organisations=org_codes,
-        organisation=np.fromiter((-1 if o is None else org_codes[o] for o in organisations), np.int32, size),
-        created_by=np.asarray(creators, dtype=np.int64).reshape(-1),
+        organisation=_column([-1 if o is None else org_codes[o] for o in organisations], np.int32),
+        created_by=_column([-1 if c is None else c for c in creators], np.int64),
         ranks={
             "name": _dense_ranks(names), "dataset_id": _dense_ranks(keys),
             "title_fr": _dense_ranks([fr or en for fr, en in zip(titles_fr, titles_en, strict=True)]),
             "title_en": _dense_ranks([en or fr for fr, en in zip(titles_fr, titles_en, strict=True)]),
         },
-        created=np.asarray(created, dtype=np.int64).reshape(-1),
-        modified=np.asarray(modified, dtype=np.int64).reshape(-1),
-        offsets=offsets, documents=documents, weights=weights, norms=norms,
+        created=_moments(created), modified=_moments(modified),
+        offsets=offsets, documents=documents, impacts=impacts,
+        title_offsets=title_offsets, title_documents=title_documents,
         codes=codes, code_documents=code_documents, code_values=code_values,
         value_offsets=value_offsets, value_documents=code_documents[by_value],
     )
@@ -348,12 +373,13 @@ class Searcher:
     def everything(self) -> np.ndarray:
         return np.ones(self.snap.size, dtype=bool)
 
-    def _postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+    def _postings(self, number: int, title: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         snap = self.snap
-        if number + 1 >= len(snap.offsets):
-            return snap.documents[:0], snap.weights[:0]
-        start, stop = snap.offsets[number], snap.offsets[number + 1]
-        return snap.documents[start:stop], snap.weights[start:stop]
+        offsets, documents = (snap.title_offsets, snap.title_documents) if title else (snap.offsets, snap.documents)
+        if number + 1 >= len(offsets):
+            return documents[:0], None if title else snap.impacts[:0]
+        start, stop = offsets[number], offsets[number + 1]
+        return documents[start:stop], None if title else snap.impacts[start:stop]
 
     def _word(self, word: QueryWord, title: bool) -> np.ndarray:
         """Documents holding ``word`` (in their titles with ``title``); do not modify."""
@@ -361,8 +387,7 @@ class Searcher:
         if mask is None:
             mask = np.zeros(self.snap.size, dtype=bool)
             for number in self.terms.of(word):
-                documents, weights = self._postings(number)
-                mask[documents[(weights & 1) == 1] if title else documents] = True
+                mask[self._postings(number, title)[0]] = True
             self._words[word, title] = mask
         return mask
 
@@ -385,13 +410,12 @@ class Searcher:
         scores = np.zeros(snap.size, dtype=np.float32)
         numbers = {n for clause in clauses for words in clause.alternatives for word in words for n in self.terms.of(word)}
         for number in numbers:
-            documents, weights = self._postings(number)
+            documents, impacts = self._postings(number)
             if not documents.size:
                 continue
             frequency = documents.size
             idf = np.float32(np.log(1 + (snap.size - frequency + 0.5) / (frequency + 0.5)))
-            weighted = (weights >> 1).astype(np.float32)
-            scores[documents] += idf * weighted * (K1 + 1) / (weighted + snap.norms[documents])
+            scores[documents] += idf * impacts
         return scores
 
     # Conditions.
