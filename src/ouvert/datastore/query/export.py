@@ -218,10 +218,11 @@ class _ChunkSink(io.RawIOBase):
 
 def export_parquet(selection: Selection, *,
                    engine: QueryEngine | None = None) -> Iterator[bytes]:
-    """The selection as a Parquet file (the stored file itself for a whole-table export)."""
+    """The selection as a Parquet file (the stored file itself for a whole-table export of a
+    table that stores its ``_id``)."""
     engine = engine or default_engine()
-    if selection.is_whole_table and not selection.order and \
-            selection.columns == list(selection.info.columns):
+    if selection.is_whole_table and not selection.order and not selection.info.positional_ids \
+            and selection.columns == list(selection.info.columns):
         with open(selection.info.path, "rb") as handle:
             while chunk := handle.read(FILE_CHUNK):
                 yield chunk
