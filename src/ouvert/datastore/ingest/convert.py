@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from ..query.engine import positional_ids
+from ..layout import positional_ids
 from .errors import IngestError, _
 from .types import ColumnType, sql_failed, sql_ident, sql_string, sql_typed
 

@@ -7,10 +7,10 @@ catalog state to keep in sync with table versions, and DuckDB's Parquet metadata
 repeated reads of a file cheap.
 
 Tables written by ingestion store no ``_id``: it is the row's position in the file plus one,
-which DuckDB gives as ``file_row_number`` without reading anything (numbering the rows while
-writing them ran on one thread). ``TableInfo.source`` adds it as the first column, so every
-query sees the same columns as for the tables that store it (older versions, and tables pushed
-through the API, whose deletes leave gaps).
+which DuckDB gives as ``file_row_number`` without reading anything (see ``layout.py``).
+``TableInfo.source`` adds it as the first column, so every query sees the same columns as for
+the tables that store it (older versions, and tables pushed through the API, whose deletes
+leave gaps).
 
 Pages of the whole table in ``_id`` order (the default page, ``sort=_id desc``, a preview)
 need no query at all: when ``_id`` is the row's position, the page's rows are known by
@@ -39,14 +39,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..layout import ROW_NUMBER, positional_ids
 from .errors import QueryError, _
 from .sqltext import ckan_type, quote_ident, quote_literal
 
 Tables = Mapping[str, "str | os.PathLike[str]"]
 
-#: DuckDB's column of row positions in a Parquet file (``read_parquet(..., file_row_number =
-#: true)``); a table that stores no ``_id`` has no column of that name (see ``ingest``).
-ROW_NUMBER = "file_row_number"
 #: The type of ``_id``, stored or derived.
 ID_TYPE = "BIGINT"
 
@@ -143,13 +141,6 @@ def parquet_source(path: str, *, positional_ids: bool) -> str:
         return f"read_parquet({quote_literal(path)})"
     return (f"(SELECT {ROW_NUMBER} + 1 AS _id, * EXCLUDE ({ROW_NUMBER}) FROM "
             f"read_parquet({quote_literal(path)}, {ROW_NUMBER} = true))")
-
-
-def positional_ids(columns: Sequence[str]) -> bool:
-    """Whether a Parquet file with these columns leaves ``_id`` to the row's position: it
-    stores no ``_id``, and no column of its own takes the name of the position's column
-    (ingestion then stores ``_id``)."""
-    return "_id" not in columns and all(c.lower() != ROW_NUMBER for c in columns)
 
 
 class QueryEngine:

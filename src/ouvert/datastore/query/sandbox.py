@@ -34,14 +34,8 @@ from typing import Any
 
 import duckdb
 
-from .engine import (
-    Tables,
-    arrow_reader,
-    interrupt_after,
-    parquet_source,
-    positional_ids,
-    translate_error,
-)
+from ..layout import positional_ids
+from .engine import Tables, arrow_reader, interrupt_after, parquet_source, translate_error
 from .errors import SqlError, _
 from .search import format_records
 from .sqltext import ckan_type, quote_ident, quote_literal

@@ -25,7 +25,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .engine import ROW_NUMBER, ROW_READ_TYPES, QueryEngine, TableInfo, Tables, default_engine
+from ..layout import ROW_NUMBER
+from .engine import ROW_READ_TYPES, QueryEngine, TableInfo, Tables, default_engine
 from .errors import QueryError, _
 from .selection import Selection, ckan_filters, full_text, parse_fields, parse_sort
 from .sqltext import to_plain
