@@ -765,7 +765,9 @@ def _existing_sql(path: str | None, columns, extra_columns) -> str:
         return f"SELECT CAST(NULL AS BIGINT) AS _id{', ' + nulls if nulls else ''} WHERE false"
     added = "".join(f", CAST(NULL AS {KIND_SQL[k]}) AS {quote_ident(n)}"
                     for n, k in extra_columns)
-    return f"SELECT *{added} FROM read_parquet({quote_literal(path)})"
+    # An ingested table stores no _id: its source derives it from the row's position.
+    source = query.default_engine().describe({"t": path}, "t").source
+    return f"SELECT *{added} FROM {source}"
 
 
 def _merge(resource, table: DataTable, *, path, columns, extra_columns, records, method) -> TableVersion:
@@ -915,7 +917,7 @@ def datastore_delete(resource: Resource, *, actor, filters=None) -> dict:
         condition = " AND ".join(f"({c})" for c in selection.where) or "false"
         con = duckdb.connect(":memory:")
         try:
-            build = (f"SELECT * FROM read_parquet({quote_literal(path)}) "
+            build = (f"SELECT * FROM {selection.info.source} "
                      f"WHERE NOT coalesce(({condition}), false)")
             con.execute(f"CREATE TEMP TABLE kept AS {build}", selection.params)
             version = _write_version(resource, table, columns=_table_columns(path), build_sql="SELECT * FROM kept",

@@ -53,7 +53,7 @@ def normalized_to_parquet(con, norm_path: str, *, names: list[str], types: list[
     columns = [(f"c{i}", names[i], types[i]) for i in range(width)]
     if has_extra:
         columns.append(("_extra", "_extra", ColumnType("string", guess="text")))
-    select = convert.select_sql(source, columns, checked=False, parallel=convert.parallel(con))
+    select = convert.select_sql(source, columns, checked=False)
     rows = convert.copy_to_parquet(con, select, dest, progress=progress,
                                    estimated_rows=estimated_rows, base=base, span=1 - base)
     return rows, types

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from ..layout import positional_ids
 from .errors import IngestError, _
 from .types import ColumnType, sql_failed, sql_ident, sql_string, sql_typed
 
@@ -23,7 +24,8 @@ def connect(*, threads: int | None, memory_limit: str, temp_dir: str) -> duckdb.
     })
     con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
     con.execute(f"SET memory_limit = {sql_string(memory_limit)}")
-    # Insertion order is what makes _id the row's position in the file.
+    # Insertion order keeps each row's position in the Parquet file its position in the
+    # source, which is what queries make _id from.
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"SET temp_directory = {sql_string(temp_dir)}")
     con.execute("SET enable_progress_bar = false")
@@ -76,17 +78,17 @@ def run(con, sql: str, *, progress: Callable | None = None, estimated_rows: int 
 
 
 def select_sql(source: str, columns: list[tuple[str, str, ColumnType]], *, checked: bool,
-               skip_empty: bool = False, parallel: bool = False) -> str:
-    """SELECT producing _id then each typed column, from ``source`` with varchar columns.
+               skip_empty: bool = False) -> str:
+    """SELECT producing each typed column, from ``source`` with varchar columns.
 
     ``columns`` holds (source column, output name, type). With ``checked``, a value that
     breaks its column's type aborts the query with a tagged error (see types.sql_typed).
 
-    ``_id`` is the row's position, from ``row_number() OVER ()``, which DuckDB computes on a
-    single thread together with everything else in its pipeline. With ``parallel`` the rows
-    are read and typed by every thread into a materialized CTE, which keeps their order, and
-    only numbered while the CTE is read back: a copy of the typed rows buys the parallel
-    reading and typing, most of the work.
+    The table stores no ``_id``: queries derive it from the row's position in the Parquet
+    file (``query.engine.parquet_source``), which insertion order keeps equal to the row's
+    position in the source. Numbering the rows here (``row_number() OVER ()``) would run on
+    a single thread. Only a table with a column of the position's own name (which DuckDB
+    could not tell from the position) stores ``_id``, numbered here.
     """
     exprs = []
     for index, (src, name, ctype) in enumerate(columns):
@@ -97,15 +99,14 @@ def select_sql(source: str, columns: list[tuple[str, str, ColumnType]], *, check
         # Rows of empty cells (",,,,") carry nothing; the careful path drops them too.
         where = " WHERE NOT (" + " AND ".join(
             f"nullif({sql_ident(src)}, '') IS NULL" for src, _n, _t in columns) + ")"
-    if parallel:
-        return (f"WITH typed AS MATERIALIZED (SELECT {', '.join(exprs)} FROM {source}{where}) "
-                "SELECT row_number() OVER () AS _id, * FROM typed")
-    return f"SELECT row_number() OVER () AS _id, {', '.join(exprs)} FROM {source}{where}"
+    return f"SELECT {id_sql([name for _s, name, _t in columns])}{', '.join(exprs)} " \
+           f"FROM {source}{where}"
 
 
-def parallel(con) -> bool:
-    """Whether ``con`` runs queries on more than one thread."""
-    return int(con.execute("SELECT current_setting('threads')").fetchone()[0]) > 1
+def id_sql(names: list[str]) -> str:
+    """The select-list entry for ``_id`` of a table with these columns: none (positional),
+    or the row number where a column takes the name of the position's column."""
+    return "" if positional_ids(names) else "row_number() OVER () AS _id, "
 
 
 def copy_to_parquet(con, select: str, dest: str, **kw) -> int:

@@ -62,7 +62,9 @@ def ingest(source_path: str, dest_path: str, *, filename: str | None = None,
            progress: Callable[[int, float], None] | None = None) -> IngestResult:
     """Convert a tabular file into a typed Parquet table at ``dest_path``.
 
-    The Parquet file starts with ``_id`` (1-based row number) followed by the file's columns.
+    The Parquet file holds the file's columns, in the source's row order: queries add ``_id``,
+    the 1-based row number, from each row's position in it (a column of the position's own
+    name, ``file_row_number``, makes the file store ``_id`` first instead).
     It is written to a temporary file and renamed, so a failure never leaves a partial table.
     Raises IngestError with a message that says what is wrong and where.
     """
@@ -176,7 +178,7 @@ def _ingest_parquet(con, path: str, dest: str) -> dict:
             expr = f"CAST({expr} AS DOUBLE)"
         exprs.append(f"{expr} AS {sql_ident(name)}")
     count = convert.copy_to_parquet(
-        con, f"SELECT row_number() OVER () AS _id, {', '.join(exprs)} "
+        con, f"SELECT {convert.id_sql(names)}{', '.join(exprs)} "
              f"FROM read_parquet({sql_string(path)})", dest)
     return {"rows": count, "names": names, "types": types,
             "report": {"encoding": None, "dialect": None, "path": "parquet"},

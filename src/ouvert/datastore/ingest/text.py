@@ -240,7 +240,7 @@ def ingest_text(path: str, dest: str, *, extension: str, options: IngestOptions,
         select = convert.select_sql(
             source, [(f"c{i}", n, t) for i, (n, t) in enumerate(zip(plan.names, types,
                                                                      strict=True))],
-            checked=True, skip_empty=True, parallel=convert.parallel(con))
+            checked=True, skip_empty=True)
         try:
             rows_written = convert.copy_to_parquet(con, select, dest, progress=progress,
                                                    estimated_rows=estimated, base=0.2 if

@@ -6,6 +6,12 @@ Parquet footer). Queries read the Parquet file directly with ``read_parquet``: t
 catalog state to keep in sync with table versions, and DuckDB's Parquet metadata cache keeps
 repeated reads of a file cheap.
 
+Tables written by ingestion store no ``_id``: it is the row's position in the file plus one,
+which DuckDB gives as ``file_row_number`` without reading anything (see ``layout.py``).
+``TableInfo.source`` adds it as the first column, so every query sees the same columns as for
+the tables that store it (older versions, and tables pushed through the API, whose deletes
+leave gaps).
+
 Pages of the whole table in ``_id`` order (the default page, ``sort=_id desc``, a preview)
 need no query at all: when ``_id`` is the row's position, the page's rows are known by
 number, and ``read_rows`` takes them from the one or two Parquet row groups holding them,
@@ -33,10 +39,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..layout import ROW_NUMBER, positional_ids
 from .errors import QueryError, _
 from .sqltext import ckan_type, quote_ident, quote_literal
 
 Tables = Mapping[str, "str | os.PathLike[str]"]
+
+#: The type of ``_id``, stored or derived.
+ID_TYPE = "BIGINT"
 
 #: Column types whose values pyarrow turns into the same Python objects as DuckDB does.
 ROW_READ_TYPES = frozenset({"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT",
@@ -80,10 +90,23 @@ class TableInfo:
     #: Identifies this version of the file (path, modification time, size).
     stamp: tuple = ()
 
+    #: ``_id`` is not stored in the file but derived from the row's position (``dense_ids``
+    #: is then true); ``columns`` lists it all the same.
+    positional_ids: bool = False
+
     @property
     def source(self) -> str:
-        """The FROM clause for this table version."""
-        return f"read_parquet({quote_literal(self.path)})"
+        """The FROM clause for this table version: ``_id`` then the data columns."""
+        return parquet_source(self.path, positional_ids=self.positional_ids)
+
+    @property
+    def numbered_source(self) -> str:
+        """A FROM clause with the table's columns and ``file_row_number``, the row's position
+        (only for ``dense_ids`` tables, where ``_id`` is that position plus one)."""
+        if self.positional_ids:
+            return (f"(SELECT {ROW_NUMBER} + 1 AS _id, * FROM "
+                    f"read_parquet({quote_literal(self.path)}, {ROW_NUMBER} = true))")
+        return f"read_parquet({quote_literal(self.path)}, {ROW_NUMBER} = true)"
 
     @property
     def by_name(self) -> dict[str, Column]:
@@ -104,6 +127,20 @@ class TableInfo:
     @property
     def text_columns(self) -> list[Column]:
         return [c for c in self.columns if c.type == "text"]
+
+
+def parquet_source(path: str, *, positional_ids: bool) -> str:
+    """The FROM clause of a table stored at ``path``, ``_id`` first.
+
+    Where ``_id`` is not stored, it is the row's position plus one, named in a subquery that
+    hides ``file_row_number``: a filter on ``_id`` still reaches the Parquet reader, which
+    skips the row groups that cannot hold it, and a query that does not use ``_id`` costs
+    nothing more.
+    """
+    if not positional_ids:
+        return f"read_parquet({quote_literal(path)})"
+    return (f"(SELECT {ROW_NUMBER} + 1 AS _id, * EXCLUDE ({ROW_NUMBER}) FROM "
+            f"read_parquet({quote_literal(path)}, {ROW_NUMBER} = true))")
 
 
 class QueryEngine:
@@ -183,14 +220,25 @@ class QueryEngine:
             described = cur.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
             columns = tuple(Column(row[0], row[1]) for row in described)
             names = [c.name for c in columns]
-            if "_id" in names:
-                # One scan of one column, once per table version and process.
-                count, positional = cur.execute(
+            positional = positional_ids(names)
+            if positional:
+                # The row count is in the footer: nothing to scan.
+                (count,) = cur.execute(f"SELECT count(*) FROM {source}").fetchone()
+                columns = (Column("_id", ID_TYPE), *columns)
+                dense = True
+            elif "_id" in names:
+                # A stored _id: one scan of one column, once per table version and process.
+                if any(n.lower() == ROW_NUMBER for n in names):
+                    # The file's own column hides the position: number the rows instead.
+                    numbered = (f"(SELECT _id, row_number() OVER () - 1 AS {ROW_NUMBER} "
+                                f"FROM {source})")
+                else:
+                    numbered = f"read_parquet({quote_literal(path)}, {ROW_NUMBER} = true)"
+                count, in_order = cur.execute(
                     f"SELECT count(*), coalesce(bool_and(_id IS NOT NULL AND "
-                    f"_id = file_row_number + 1), true) "
-                    f"FROM read_parquet({quote_literal(path)}, file_row_number = true)"
+                    f"_id = {ROW_NUMBER} + 1), true) FROM {numbered}"
                 ).fetchone()
-                dense = bool(positional)
+                dense = bool(in_order)
             else:
                 (count,) = cur.execute(f"SELECT count(*) FROM {source}").fetchone()
                 dense = False
@@ -208,7 +256,7 @@ class QueryEngine:
                 largest = max(largest, group.total_byte_size)
             starts = tuple(bounds)
         return TableInfo(name, path, columns, int(count), size, dense, metadata, starts,
-                         largest, stamp)
+                         largest, stamp, positional)
 
     # -- pages by row number ----------------------------------------------------------------
 
@@ -228,6 +276,9 @@ class QueryEngine:
                   stop: int) -> pa.Table:
         """Rows ``start`` to ``stop`` (0-based, end excluded) of the table, in file order."""
         names = [c.name for c in columns]
+        # A positional _id is not in the file: it is made from the rows' numbers.
+        derived = info.positional_ids and "_id" in names
+        stored = [n for n in names if n != "_id"] if derived else names
         starts = info.row_group_starts
         stop = min(stop, info.row_count)
         pieces = []
@@ -239,9 +290,17 @@ class QueryEngine:
                 table = self._row_group(info, group)
                 low = max(start - starts[group], 0)
                 high = min(stop, starts[group + 1]) - starts[group]
-                pieces.append(table.select(names).slice(low, high - low))
+                piece = table.select(stored).slice(low, high - low)
+                if derived:
+                    row = starts[group] + low + 1
+                    piece = piece.add_column(names.index("_id"), "_id", pa.array(
+                        range(row, row + piece.num_rows), pa.int64()))
+                pieces.append(piece)
         if not pieces:
-            return info.metadata.schema.to_arrow_schema().empty_table().select(names)
+            empty = info.metadata.schema.to_arrow_schema().empty_table().select(stored)
+            if derived:
+                empty = empty.add_column(names.index("_id"), "_id", pa.array([], pa.int64()))
+            return empty
         return pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces)
 
     def _row_group(self, info: TableInfo, group: int) -> pa.Table:

@@ -13,10 +13,11 @@ Two independent layers, so that a gap in one is closed by the other:
    from a small argument (``repeat``, ``lpad``, ``list_resize``...) only with small constant
    sizes, because a single call of them cannot be interrupted.
 2. **It runs on a fresh in-memory database that can reach nothing else.** The allowed
-   tables are views over their Parquet files, created first; then external access is
-   disabled (only those files remain readable), extension loading and installation are off,
-   and the configuration is locked, with a memory limit, a thread count and no spilling to
-   disk. A timer interrupts the query at the deadline, and the result is capped in rows
+   tables are views over their Parquet files (with the columns every other read sees:
+   ``_id`` first, derived from the row's position where the file does not store it),
+   created first; then external access is disabled (only those files remain readable),
+   extension loading and installation are off, and the configuration is locked, with a
+   memory limit, a thread count and no spilling to disk. A timer interrupts the query at the deadline, and the result is capped in rows
    (truncated, as CKAN does) and in bytes (refused).
 """
 
@@ -33,7 +34,8 @@ from typing import Any
 
 import duckdb
 
-from .engine import Tables, arrow_reader, interrupt_after, translate_error
+from ..layout import positional_ids
+from .engine import Tables, arrow_reader, interrupt_after, parquet_source, translate_error
 from .errors import SqlError, _
 from .search import format_records
 from .sqltext import ckan_type, quote_ident, quote_literal
@@ -372,8 +374,13 @@ def _sandbox(tables: Mapping[str, str], *, memory_limit: str,
     })
     try:
         for name, path in tables.items():
-            conn.execute(f"CREATE VIEW {quote_ident(name)} AS "
-                         f"SELECT * FROM read_parquet({quote_literal(path)})")
+            # The same columns as the datastore's own queries see: ``_id`` first, derived from
+            # the row's position where the file does not store it (``file_row_number`` stays
+            # inside the view: a query cannot name it).
+            columns = [row[0] for row in conn.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({quote_literal(path)})").fetchall()]
+            source = parquet_source(path, positional_ids=positional_ids(columns))
+            conn.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM {source}")
         paths = ", ".join(quote_literal(p) for p in tables.values())
         conn.execute(f"SET allowed_paths = [{paths}]")
         conn.execute("SET enable_external_access = false")

@@ -25,15 +25,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..layout import ROW_NUMBER
 from .engine import ROW_READ_TYPES, QueryEngine, TableInfo, Tables, default_engine
 from .errors import QueryError, _
 from .selection import Selection, ckan_filters, full_text, parse_fields, parse_sort
-from .sqltext import quote_literal, to_plain
+from .sqltext import to_plain
 
 DEFAULT_LIMIT = 100
 # Sorted pages up to this many rows are read in two steps (``_sorted_page``).
 LATE_ROWS_LIMIT = 10_000
-ROW_NUMBER = "file_row_number"  # DuckDB's own column of row positions in a Parquet file
 PAGE_KEY = "__ouvert_page_key"
 MAX_LIMIT = 32000
 RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
@@ -350,9 +350,10 @@ def _sorted_page(engine: QueryEngine, selection: Selection, *, limit: int, offse
         where = f" WHERE {bound[0]}"
         params.append(bound[1])
     # Where ``_id`` is the row's position, the position DuckDB knows without reading a column
-    # stands for it: finding and fetching the rows then reads one column less.
-    if info.dense_ids and ROW_NUMBER not in info.by_name:
-        source, key = f"read_parquet({quote_literal(info.path)}, file_row_number = true)", ROW_NUMBER
+    # stands for it: finding and fetching the rows then reads one column less (or computes
+    # none, where ``_id`` is not stored).
+    if info.dense_ids and all(c.name.lower() != ROW_NUMBER for c in info.columns):
+        source, key = info.numbered_source, ROW_NUMBER
     else:
         source, key = info.source, '"_id"'
     sql = (f'SELECT {key} FROM {source}{where} '

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from ouvert.datastore.ingest import IngestError, IngestOptions, ingest
@@ -27,6 +28,7 @@ from ouvert.datastore.ingest.types import (
     sql_parse,
     sql_string,
 )
+from ouvert.datastore.query.engine import parquet_source
 
 CORPUS = Path(__file__).resolve().parents[5] / "shared" / "corpus" / "tabular"
 
@@ -51,8 +53,14 @@ def load(path: Path, content: str | bytes, name: str | None = None, **options):
     return result, dest
 
 
+def table(dest: Path) -> str:
+    """The FROM clause of an ingested table as queries read it: ``_id`` from the row's position."""
+    assert "_id" not in pq.read_schema(dest).names
+    return parquet_source(str(dest), positional_ids=True)
+
+
 def rows_of(dest: Path, columns: str = "*") -> list[tuple]:
-    return duckdb.sql(f"SELECT {columns} FROM read_parquet('{dest}') ORDER BY _id").fetchall()
+    return duckdb.sql(f"SELECT {columns} FROM {table(dest)} ORDER BY _id").fetchall()
 
 
 def col(result, name: str) -> dict:
@@ -367,7 +375,7 @@ def test_quoted_newlines_and_ids_in_file_order(tmp_path):
     body = "id;texte\n" + "".join(f'{i};"ligne {i}\nsuite"\n' for i in range(1, 50001))
     result, dest = load(tmp_path, body)
     assert result.rows == 50000
-    bad = duckdb.sql(f"SELECT count(*) FROM read_parquet('{dest}') WHERE _id <> id").fetchall()[0]
+    bad = duckdb.sql(f"SELECT count(*) FROM {table(dest)} WHERE _id <> id").fetchall()[0]
     assert bad == (0,)
 
 
@@ -446,6 +454,42 @@ def test_parquet(tmp_path):
     assert [(c["name"], c["type"]) for c in result.columns] == [
         ("a", "integer"), ("b", "string"), ("c", "date")]
     assert rows_of(tmp_path / "out.parquet") == [(1, 1, "é", date(2014, 5, 15))]
+
+
+def test_tables_store_no_id_but_describe_it(tmp_path):
+    """_id is left to each row's position: the file holds the source's columns only, and the
+    Table Schema still names _id as the key."""
+    result, dest = load(tmp_path, "a;b\n1;x\n\n2;y\n3;z\n")
+    assert pq.read_schema(dest).names == ["a", "b"]
+    assert result.schema["fields"][0] == {"name": "_id", "type": "integer", "title": "_id"}
+    assert result.schema["primaryKey"] == ["_id"]
+    assert [c["name"] for c in result.columns] == ["a", "b"]
+    assert [c["null_count"] for c in result.columns] == [0, 0]
+    assert rows_of(dest) == [(1, 1, "x"), (2, 2, "y"), (3, 3, "z")]
+    src = tmp_path / "in.parquet"
+    duckdb.sql(f"COPY (SELECT range AS n FROM range(5)) TO '{src}'")
+    ingest(str(src), str(tmp_path / "out.parquet"))
+    assert rows_of(tmp_path / "out.parquet", "_id, n")[-1] == (5, 4)
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_column_named_like_row_positions_keeps_a_stored_id(tmp_path, kind):
+    """DuckDB could not tell a column called file_row_number from the row's position: such a
+    table stores _id, as every table once did, and reads the same."""
+    from ouvert.datastore.query import QueryEngine, datastore_search
+
+    if kind == "csv":
+        _result, dest = load(tmp_path, "File_Row_Number;b\n7;x\n8;y\n")
+    else:
+        src = tmp_path / "in.parquet"
+        duckdb.sql(f"COPY (SELECT 7 + range AS File_Row_Number, 'x' AS b FROM range(2)) TO '{src}'")
+        dest = tmp_path / "out.parquet"
+        ingest(str(src), str(dest))
+    assert pq.read_schema(dest).names == ["_id", "File_Row_Number", "b"]
+    engine = QueryEngine(memory_limit="256MB", threads=1)
+    result = datastore_search({"t": str(dest)}, resource_id="t", sort="_id desc", engine=engine)
+    assert [(r["_id"], r["File_Row_Number"]) for r in result["records"]] == [(2, 8), (1, 7)]
+    assert engine.describe({"t": str(dest)}, "t").dense_ids
 
 
 # --- hostile input -----------------------------------------------------------------------
@@ -617,13 +661,13 @@ def test_corpus_file(tmp_path, name):
     got = {c["name"]: c["type"] for c in result.columns}
     assert {k: got.get(k) for k in types} == types
     for check in checks:
-        matched = duckdb.sql(f"SELECT count(*) FROM read_parquet('{dest}') WHERE {check}")
+        matched = duckdb.sql(f"SELECT count(*) FROM {table(dest)} WHERE {check}")
         assert matched.fetchall()[0][0] == 1, check
     # No mojibake anywhere: no text cell holds the marks of a wrong decoding.
     texts = [c["name"] for c in result.columns if c["type"] == "string"]
     if texts:
         cond = " OR ".join(f"regexp_matches(\"{t}\", '[ÃÂ][\\x80-\\xbf]|\ufffd')" for t in texts)
-        bad = duckdb.sql(f"SELECT count(*) FROM read_parquet('{dest}') WHERE {cond}").fetchall()[0]
+        bad = duckdb.sql(f"SELECT count(*) FROM {table(dest)} WHERE {cond}").fetchall()[0]
         assert bad == (0,)
 
 
@@ -693,6 +737,6 @@ def test_ids_follow_the_file_order_when_read_in_parallel(tmp_path, rows, tail):
         f"{i};Contrat de déneigement secteur {i % 977};{i % 1000},5\n" for i in range(1, rows + 1))
     result, dest = load(tmp_path, body + tail, threads=2)
     assert result.report["path"] == ("careful" if tail else "fast")
-    out_of_order = duckdb.sql(f"SELECT count(*) FROM read_parquet('{dest}') "
+    out_of_order = duckdb.sql(f"SELECT count(*) FROM {table(dest)} "
                               f"WHERE _id <> n AND n > 0").fetchall()[0][0]
     assert out_of_order == 0 and result.rows == rows + (1 if tail else 0)

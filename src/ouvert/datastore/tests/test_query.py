@@ -56,8 +56,24 @@ def write_parquet(path, select_sql: str) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="module")
-def tables(tmp_path_factory):
+#: How a table keeps ``_id``: stored in the file (older ingested versions, tables pushed
+#: through the API), or left to the row's position (what ingestion writes now).
+ID_STORAGE = ("stored", "positional")
+
+
+def without_ids(path) -> str:
+    """The same table written as ingestion writes it: the rows in ``_id`` order, no ``_id``."""
+    positional = str(path).replace(".parquet", "-positional.parquet")
+    duckdb.sql(f"COPY (SELECT * EXCLUDE (_id) FROM read_parquet('{path}') ORDER BY _id) "
+               f"TO '{positional}' (FORMAT parquet)")
+    assert "_id" not in pq.read_schema(positional).names
+    return positional
+
+
+@pytest.fixture(scope="module", params=ID_STORAGE)
+def tables(tmp_path_factory, request):
+    """The test table, once with a stored ``_id`` and once with ``_id`` from row positions:
+    every test using it checks that the two answer alike."""
     directory = tmp_path_factory.mktemp("query")
     path = write_parquet(
         directory / "villes.parquet",
@@ -66,7 +82,7 @@ def tables(tmp_path_factory):
             FROM (VALUES {ROWS}) v("_id", ville, province, population, superficie, fondation,
                                     "mis à jour", capitale) ORDER BY "_id" """,
     )
-    return {RID: path}
+    return {RID: without_ids(path) if request.param == "positional" else path}
 
 
 @pytest.fixture(scope="module")
@@ -262,9 +278,11 @@ def test_new_table_version_is_seen(tmp_path, engine):
 def test_unfiltered_paging_by_id_matches_offset(tmp_path, engine):
     path = write_parquet(tmp_path / "p.parquet",
                          "SELECT range + 1 AS _id, range * 2 AS n FROM range(300000)")
-    result = datastore_search({"p": path}, resource_id="p", offset=250000, limit=3,
-                              engine=engine)
-    assert ids(result) == [250001, 250002, 250003] and result["total"] == 300000
+    for table in (path, without_ids(path)):
+        result = datastore_search({"p": table}, resource_id="p", offset=250000, limit=3,
+                                  engine=engine)
+        assert ids(result) == [250001, 250002, 250003] and result["total"] == 300000
+        assert [r["n"] for r in result["records"]] == [500000, 500002, 500004]
     # A table whose _id is not 1..n falls back to OFFSET.
     gappy = write_parquet(tmp_path / "g.parquet",
                           "SELECT range * 10 AS _id FROM range(1, 6)")
@@ -282,7 +300,7 @@ class QueryOnlyEngine(QueryEngine):
 def test_pages_by_row_number_match_queries(tables, engine, tmp_path):
     reference = QueryOnlyEngine(memory_limit="512MB", threads=2, timeout=10)
     shuffled = write_parquet(tmp_path / "shuffled.parquet",
-                             f"SELECT * FROM read_parquet('{tables[RID]}') ORDER BY _id DESC")
+                             f"SELECT * FROM {engine.describe(tables, RID).source} ORDER BY _id DESC")
     for table in (tables, {RID: shuffled}):
         for params in ({}, {"sort": "_id desc"}, {"sort": "_id"}, {"sort": "_id desc nulls last"},
                        {"offset": 2, "limit": 3}, {"sort": "_id desc", "offset": 5, "limit": 4},
@@ -303,11 +321,24 @@ def test_pages_by_row_number_match_queries(tables, engine, tmp_path):
     duckdb.sql(f"COPY (SELECT range + 1 AS _id, 'r' || range AS t, range / 3 AS d "
                f"FROM range(10000)) TO '{grouped}' (FORMAT parquet, ROW_GROUP_SIZE 2048)")
     assert pq.ParquetFile(grouped).metadata.num_row_groups > 3
+    positional = str(tmp_path / "grouped-positional.parquet")
+    duckdb.sql(f"COPY (SELECT * EXCLUDE (_id) FROM '{grouped}') TO '{positional}' "
+               f"(FORMAT parquet, ROW_GROUP_SIZE 2048)")
     for params in ({"offset": 2040, "limit": 5000}, {"sort": "_id desc", "offset": 1990,
-                                                      "limit": 4100}, {"offset": 9998}):
+                                                      "limit": 4100}, {"offset": 9998},
+                   {"fields": "t,_id", "offset": 4090, "limit": 20},
+                   {"fields": "d", "sort": "_id desc", "offset": 7940, "limit": 20}):
         ours = datastore_search({"g": grouped}, resource_id="g", engine=engine, **params)
         theirs = datastore_search({"g": grouped}, resource_id="g", engine=reference, **params)
         assert ours == theirs and len(ours["records"]) == params.get("limit", 2), params
+        for records_format in ("objects", "csv"):
+            stored = datastore_search({"g": grouped}, resource_id="g", engine=engine,
+                                      records_format=records_format, **params)
+            derived = datastore_search({"g": positional}, resource_id="g", engine=engine,
+                                       records_format=records_format, **params)
+            assert derived == stored, (params, records_format)
+    derived_info = engine.describe({"g": positional}, "g")
+    assert derived_info.positional_ids and engine.can_read_rows(derived_info, derived_info.columns)
 
 
 def test_csv_records_built_from_arrow_match_the_csv_module(tmp_path, engine):
@@ -416,6 +447,12 @@ def test_datastore_info(tables, engine):
     assert ville["type"] == "text" and ville["info"]["label"] == "Ville"
     assert ville["schema"]["native_type"] == "VARCHAR"
     assert info["schema"]["fondation"] == "date"
+    assert info["fields"][0] == {"id": "_id", "type": "int",
+                                 "schema": {"native_type": "BIGINT", "is_index": True}}
+    assert [f["id"] for f in info["fields"]] == ["_id", "ville", "province", "population",
+                                                 "superficie", "fondation", "mis à jour",
+                                                 "capitale"]
+    assert not any(f["schema"]["is_index"] for f in info["fields"][1:])
 
 
 # -- native lookups and aggregation -----------------------------------------------------------
@@ -557,8 +594,17 @@ def test_json_export(tables, engine):
 def test_parquet_export(tables, engine, tmp_path):
     whole = export_selection(tables, resource_id=RID, engine=engine)
     data = b"".join(export_parquet(whole, engine=engine))
-    with open(tables[RID], "rb") as handle:
-        assert data == handle.read()
+    exported = pq.read_table(io.BytesIO(data))
+    assert exported.column_names[0] == "_id" and exported.column("_id").to_pylist() == list(range(1, 8))
+    assert exported.schema.field("_id").type == "int64"
+    assert [dict(zip(exported.column_names, (v.isoformat() if hasattr(v, "isoformat") else v
+                                             for v in row.values()), strict=True))
+            for row in exported.to_pylist()] == \
+        [{k: v.replace(" ", "T") if k == "mis à jour" and v else v for k, v in r.items()}
+         for r in search(tables, engine)["records"]]
+    if not engine.describe(tables, RID).positional_ids:
+        with open(tables[RID], "rb") as handle:  # the stored file itself
+            assert data == handle.read()
     filtered = export_selection(tables, resource_id=RID, filters={"province": "Ontario"},
                                 fields="ville,fondation", engine=engine)
     out = tmp_path / "out.parquet"
@@ -621,6 +667,9 @@ def test_sorted_pages_read_in_two_steps_equal_a_full_sort(tmp_path, engine):
     duckdb.sql(f"COPY (SELECT * FROM '{path}' ORDER BY (_id * 7717) % 10007) TO '{shuffled}' "
                f"(FORMAT parquet, ROW_GROUP_SIZE 2048)")
     assert engine.describe({"x": shuffled}, "x").dense_ids is False
+    positional = str(tmp_path / "positional.parquet")  # _id is the position, not stored
+    duckdb.sql(f"COPY (SELECT * EXCLUDE (_id) FROM '{path}') TO '{positional}' "
+               f"(FORMAT parquet, ROW_GROUP_SIZE 2048)")
     tables = {"s": path}
     info = engine.describe(tables, "s")
     con = duckdb.connect()
@@ -641,6 +690,8 @@ def test_sorted_pages_read_in_two_steps_equal_a_full_sort(tmp_path, engine):
             assert ids(result) == expected, (sort, filters, offset, limit)
             assert ids(datastore_search({"s": shuffled}, resource_id="s", engine=engine, sort=sort, filters=filters,
                                         offset=offset, limit=limit)) == expected, (sort, filters, offset, limit)
+            assert datastore_search({"s": positional}, resource_id="s", engine=engine, sort=sort,
+                                    filters=filters, offset=offset, limit=limit) == result
             if offset == 2040 and not filters:
                 csv_result = datastore_search(tables, resource_id="s", engine=engine, sort=sort, offset=offset,
                                               limit=limit, records_format="csv")
@@ -651,5 +702,17 @@ def test_sorted_pages_read_in_two_steps_equal_a_full_sort(tmp_path, engine):
     assert condition == '"grows" >= ?' and bound == (4 * 2048) // 3  # the smallest value of the last row group
     assert Selection(info, list(info.columns), order=['"holes" DESC NULLS FIRST']).sort_bound(rows=100) is None
     assert Selection(info, list(info.columns), order=['"t" ASC NULLS LAST']).sort_bound(rows=100) is None
+    derived = engine.describe({"p": positional}, "p")
+    assert Selection(derived, list(derived.columns),
+                     order=['"grows" DESC NULLS FIRST']).sort_bound(rows=100) == (condition, bound)
+    # Filters and sorts on _id itself, on either storage.
+    expected = [row[0] for row in con.execute(
+        f"SELECT _id FROM '{path}' WHERE _id >= 4000 AND _id < 4100 AND t = 'r3' "
+        f"ORDER BY mixed DESC, _id DESC LIMIT 3").fetchall()]
+    assert len(expected) == 3
+    for table in (path, positional):
+        found = datastore_search({"s": table}, resource_id="s", engine=engine, sort="mixed desc, _id desc",
+                                 filters={"_id": {"gte": 4000, "lt": 4100}, "t": "r3"}, limit=3)
+        assert ids(found) == expected and found["total"] == 5
     # Past the end: an empty page.
     assert datastore_search(tables, resource_id="s", engine=engine, sort="grows desc", offset=20000)["records"] == []

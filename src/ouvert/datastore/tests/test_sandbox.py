@@ -26,18 +26,22 @@ PRIVATE = "1d3f5b7a-9c2e-4f60-8b1a-3c5e7d9f0b21"
 CANARY = "CANARY-" + uuid.uuid4().hex
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """Two readable tables, one private table and a canary file next to them."""
+@pytest.fixture(scope="module", params=("stored", "positional"))
+def world(tmp_path_factory, request):
+    """Two readable tables, one private table and a canary file next to them.
+
+    Once with ``_id`` stored in the files, once with ``_id`` left to the rows' positions, as
+    ingestion writes tables now."""
     root = tmp_path_factory.mktemp("sandbox")
     public = root / "public.parquet"
     other = root / "other.parquet"
     private = root / "private.parquet"
     canary = root / "secret.csv"
-    duckdb.sql(f"""COPY (SELECT range + 1 AS _id, 'Montréal ' || range AS ville,
+    ids = "range + 1 AS _id, " if request.param == "stored" else ""
+    duckdb.sql(f"""COPY (SELECT {ids}'Montréal ' || range AS ville,
                                range * 1.5 AS montant FROM range(2000))
                    TO '{public}' (FORMAT parquet)""")
-    duckdb.sql(f"""COPY (SELECT range + 1 AS _id, range % 7 AS code FROM range(10))
+    duckdb.sql(f"""COPY (SELECT {ids}range % 7 AS code FROM range(10))
                    TO '{other}' (FORMAT parquet)""")
     duckdb.sql(f"""COPY (SELECT 1 AS _id, '{CANARY}' AS secret)
                    TO '{private}' (FORMAT parquet)""")
@@ -334,6 +338,35 @@ def test_allowed_queries_work(world):
     lists = datastore_search_sql(world["tables"], sql=f"SELECT _id FROM {pub} LIMIT 2",
                                  records_format="lists")
     assert lists["records"] == [[1], [2]]
+
+
+def test_tables_show_their_columns_and_hide_row_positions(world):
+    """A table has ``_id`` first and its own columns, however ``_id`` is kept: DuckDB's
+    column of row positions (and file names) cannot be selected, even through the locked
+    connection alone."""
+    pub = f'"{PUBLIC}"'
+    everything = datastore_search_sql(world["tables"], sql=f"SELECT * FROM {pub} WHERE _id = 1500")
+    assert everything["fields"] == [{"id": "_id", "type": "int"}, {"id": "ville", "type": "text"},
+                                     {"id": "montant", "type": "numeric"}]
+    assert everything["records"] == [{"_id": 1500, "ville": "Montréal 1499", "montant": 2248.5}]
+    columns = datastore_search_sql(world["tables"], sql=f"SELECT COLUMNS(*) FROM {pub} LIMIT 1")
+    assert [f["id"] for f in columns["fields"]] == ["_id", "ville", "montant"]
+    for sql in (f"SELECT file_row_number FROM {pub}", f'SELECT "file_row_number" FROM {pub}',
+                f"SELECT p.file_row_number FROM {pub} p", f"SELECT filename FROM {pub}",
+                f"SELECT count(*) FROM {pub} WHERE file_row_number > 0",
+                f"SELECT COLUMNS('file_.*') FROM {pub}", f"SELECT rowid FROM {pub}"):
+        with pytest.raises(SqlError) as error:
+            datastore_search_sql(world["tables"], sql=sql)
+        assert error.value.code in ("execution", "forbidden"), sql
+        assert str(world["root"]) not in error.value.message
+    conn = _sandbox({PUBLIC: world["tables"][PUBLIC]}, memory_limit="128MB", threads=1)
+    try:
+        with pytest.raises(duckdb.Error):
+            conn.execute(f"SELECT file_row_number FROM {pub}").fetchall()
+        assert [d[0] for d in conn.execute(f"SELECT * FROM {pub} LIMIT 0").description] == [
+            "_id", "ville", "montant"]
+    finally:
+        conn.close()
 
 
 def test_runtime_errors_do_not_leak_paths(world):

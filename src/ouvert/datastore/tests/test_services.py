@@ -11,6 +11,7 @@ import json
 import os
 import threading
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -260,6 +261,100 @@ def test_native_lookups_sort_pages_and_aggregates(world, load):
     with pytest.raises(ValidationFailed) as refused:
         services.native(resource.pk, actor=None, params=QueryDict("aggregate=sum:ville"))
     assert "aggregate" in refused.value.fields
+
+
+def _every_read(resource) -> dict:
+    """What each way of reading the served table answers: search (filters, sort, pages,
+    distinct, q), SQL, info, native lookups and the three exports."""
+    from django.http import QueryDict
+
+    def search(**params):
+        return services.search(resource.pk, actor=None, **params)
+
+    def export(fmt, **params):
+        chunks, _type, _name = services.export(resource.pk, actor=None, fmt=fmt, **params)
+        return b"".join(chunks)
+
+    table = f'"{resource.pk}"'
+    parquet = pq.read_table(io.BytesIO(export("parquet")))
+    return {
+        "default": search(),
+        "page": search(offset=1, limit=2),
+        "by id": search(filters={"_id": 3}),
+        "id range": search(filters={"_id": {"gte": 2, "lt": 4}}, fields="_id,ville"),
+        "id desc": search(sort="_id desc", limit=3),
+        "id desc page": search(sort="_id desc", offset=2, records_format="csv"),
+        "sorted": search(sort="population desc", fields="ville,_id"),
+        "q": search(q="riv"),
+        "distinct": search(fields="actif", distinct=True, sort="actif"),
+        "sql": services.search_sql(f"SELECT * FROM {table} ORDER BY _id", actor=None),
+        "sql id": services.search_sql(f"SELECT _id, ville FROM {table} WHERE _id = 2", actor=None),
+        "info": services.info(resource.pk, actor=None)["fields"],
+        "native": services.native(resource.pk, actor=None,
+                                  params=QueryDict("_id__greater=2&sort=-_id")),
+        "grouped": services.native(resource.pk, actor=None, params=QueryDict(
+            "group_by=actif&aggregate=max:_id&sort=actif")),
+        "csv": export("csv"),
+        "json": export("json", filters={"_id": [1, 4]}),
+        "parquet": (parquet.column_names, parquet.to_pylist()),
+    }
+
+
+def test_an_ingested_table_stores_no_id_yet_every_read_shows_it(world, load):
+    resource = load(world.public, "villes.csv", CSV, actor=world.editor)
+    path = services.local_path(services.table_for(resource, actor=None).parquet)
+    assert pq.read_schema(path).names == ["id", "ville", "population", "superficie", "fondée", "actif"]
+    reads = _every_read(resource)
+    assert reads["default"]["fields"][0] == {"id": "_id", "type": "int"}
+    assert [r["_id"] for r in reads["default"]["records"]] == [1, 2, 3, 4]
+    assert [r["_id"] for r in reads["page"]["records"]] == [2, 3]
+    assert [r["ville"] for r in reads["by id"]["records"]] == ["Trois-Rivières"]
+    assert reads["by id"]["total"] == 1
+    assert reads["id range"]["records"] == [{"_id": 2, "ville": "Québec"},
+                                            {"_id": 3, "ville": "Trois-Rivières"}]
+    assert [r["_id"] for r in reads["id desc"]["records"]] == [4, 3, 2]
+    assert reads["id desc page"]["records"].splitlines()[0].startswith("2,2,Québec,")
+    assert reads["sorted"]["records"][0] == {"ville": "Montréal", "_id": 1}
+    assert [r["_id"] for r in reads["q"]["records"]] == [3]
+    assert [f["id"] for f in reads["sql"]["fields"]] == [
+        "_id", "id", "ville", "population", "superficie", "fondée", "actif"]
+    assert [r["_id"] for r in reads["sql"]["records"]] == [1, 2, 3, 4]
+    assert reads["sql id"]["records"] == [{"_id": 2, "ville": "Québec"}]
+    assert reads["info"][0]["id"] == "_id" and reads["info"][0]["schema"]["is_index"] is True
+    assert reads["info"][0]["type"] == "int"
+    assert [r["_id"] for r in reads["native"]["records"]] == [4, 3]
+    assert reads["grouped"]["records"] == [{"actif": False, "max__id": 4}, {"actif": True, "max__id": 2}]
+    rows = list(csv.reader(io.StringIO(reads["csv"].decode())))
+    assert rows[0][:3] == ["_id", "id", "ville"] and [row[0] for row in rows[1:]] == ["1", "2", "3", "4"]
+    assert [r["_id"] for r in json.loads(reads["json"])["records"]] == [1, 4]
+    assert reads["parquet"][0][0] == "_id" and [r["_id"] for r in reads["parquet"][1]] == [1, 2, 3, 4]
+    with pytest.raises(ValidationFailed):
+        services.search_sql(f'SELECT file_row_number FROM "{resource.pk}"', actor=None)
+
+    # The same table as an older version stored it, with _id in the file: the same answers.
+    stored = path + ".stored"
+    duckdb.sql(f"COPY (SELECT file_row_number + 1 AS _id, * EXCLUDE (file_row_number) "
+               f"FROM read_parquet('{path}', file_row_number = true)) TO '{stored}' (FORMAT parquet)")
+    os.replace(stored, path)
+    assert pq.read_schema(path).names[0] == "_id"
+    again = _every_read(resource)
+    for key, value in reads.items():
+        assert again[key] == value, key
+
+
+def test_records_pushed_into_an_ingested_table_keep_their_ids(world, load, commit):
+    resource = load(world.public, "villes.csv", CSV, actor=world.editor)
+    commit(services.datastore_upsert, resource, actor=world.editor, method="insert",
+           records=[{"id": 5, "ville": "Gatineau"}])
+    assert [(r["_id"], r["ville"]) for r in services.search(resource.pk, actor=None)["records"]] == [
+        (1, "Montréal"), (2, "Québec"), (3, "Trois-Rivières"), (4, "Lévis"), (5, "Gatineau")]
+    commit(services.datastore_delete, resource, actor=world.editor, filters={"_id": 2})
+    version = services.table_for(resource, actor=None)
+    # Deletes leave gaps: pushed versions store _id.
+    assert pq.read_schema(services.local_path(version.parquet)).names[0] == "_id"
+    result = services.search(resource.pk, actor=None, sort="_id desc")
+    assert [r["_id"] for r in result["records"]] == [5, 4, 3, 1] and result["total"] == 4
+    assert [r["_id"] for r in services.search(resource.pk, actor=None, offset=1, limit=2)["records"]] == [3, 4]
 
 
 def test_tables_pushed_through_the_api(world, commit):
