@@ -20,9 +20,9 @@ always searches the database.
 
 Ranking is BM25F: each term's occurrences are weighted by field (``postings.FIELD_WEIGHTS``)
 and saturate with the document's length; titles come first through the same tiers as in the
-database (``engine``). Layout: postings as one array of document positions and one of weights,
-in term order, with each term's start in ``offsets``; facet values as one array of (document,
-value) pairs and its inverse, by value.
+database (``engine``). Layout: postings as one array of document positions and one of their
+BM25F impacts, in term order, with each term's start in ``offsets`` (and the same for titles
+alone); facet values as one array of (document, value) pairs and its inverse, by value.
 """
 
 from __future__ import annotations
@@ -51,8 +51,6 @@ B = 0.75
 # A snapshot older than this is read again in the background even if the token did not change
 # (a process that died between its commit and the new token leaves the old one).
 MAX_AGE = 300.0
-FETCH = 2000
-VALUE_BITS = 27  # as ``backends.base``
 
 _lock = threading.Lock()
 _snapshots: dict[tuple, Snapshot] = {}
@@ -242,9 +240,8 @@ def _moments(values: list) -> np.ndarray:
     """Microseconds since 1970 (UTC) of moments read with ``MOMENTS``."""
     if not values or not isinstance(values[0], str):
         return _column([NO_TIME if v is None else v for v in values], np.int64)
-    moments = np.array(["NaT" if v is None else v for v in values], dtype="datetime64[us]").astype(np.int64)
-    moments[moments == np.iinfo(np.int64).min] = NO_TIME
-    return moments
+    # NaT, for a missing moment, is the smallest int64: NO_TIME.
+    return np.array(["NaT" if v is None else v for v in values], dtype="datetime64[us]").astype(np.int64)
 
 
 def build(connection, token: int | None) -> Snapshot:
