@@ -10,8 +10,9 @@ catalog. At each size it rebuilds the search index (``rebuild_index``: datasets 
 times 20 French and English queries, each computing the counts of every facet, once alone and
 once drilled down with three facet filters (organisation, theme, format) taken from the first
 answer. SQLite runs on a temporary file; PostgreSQL on a temporary database
-``ouvert_bench_search`` on 127.0.0.1:5432 (``OUVERT_BENCH_POSTGRES_URL`` to change), created and
-dropped here. Each back end runs in a child process, since Django is set up once per process.
+``ouvert_bench_search_run`` on 127.0.0.1:5432, created and dropped here (a kept catalog's
+database is ``ouvert_bench_search``; ``OUVERT_BENCH_POSTGRES_URL`` to change it). Each back end
+runs in a child process, since Django is set up once per process.
 
 ``--keep`` keeps the databases for the next run instead (SQLite in ``var/bench-search/``,
 PostgreSQL's database left in place): a later ``--keep`` run migrates them, grows the catalog
@@ -320,6 +321,11 @@ def main() -> int:
     print(f"Catalog search: sizes {sizes}, {len(QUERIES)} queries x {args.repeat} runs, alone and with "
           f"3 facet filters, every facet counted; {os.cpu_count()} CPUs; {CORPUS.name}", flush=True)
     status = 0
+    if not args.keep:
+        # A throw-away run gets a database of its own, so that it never drops a kept catalog.
+        global POSTGRES_URL
+        POSTGRES_URL = os.environ["OUVERT_BENCH_POSTGRES_URL"] = urlparse(POSTGRES_URL)._replace(
+            path=urlparse(POSTGRES_URL).path + "_run").geturl()
     for backend in backends:
         database = urlparse(POSTGRES_URL).path.lstrip("/")
         if backend == "postgresql" and not (args.keep and database_exists(POSTGRES_URL, database)):

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from .analysis import QueryWord
-from .postings import TERMS, VERSION
+from .postings import POSTINGS, TERMS, VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +227,7 @@ class Snapshot:
 # Moments as the database gives them whole: converting 200,000 datetimes one by one in Python
 # took longer than the rest of reading the rows. SQLite keeps UTC text, which NumPy reads.
 MOMENTS = {"sqlite": "CAST({0} AS text)", "postgresql": "CAST(EXTRACT(EPOCH FROM {0}) * 1000000 AS bigint)"}
+EMPTY = {"sqlite": "x''", "postgresql": "''::bytea"}
 # Postings are sorted as one 64-bit key per (term, document, weight) when numbers fit.
 DOCUMENT_BITS = 24
 WEIGHT_BITS = 16
@@ -249,9 +250,11 @@ def build(connection, token: int | None) -> Snapshot:
     moment = MOMENTS[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT CAST(dataset_id AS text), name, state, private, CAST(organisation_id AS text), created_by_id, "
-            f"sort_title_fr, sort_title_en, {moment.format('created')}, {moment.format('modified')}, facet_codes, "
-            f"term_ids, term_weights, length FROM {ENTRIES} ORDER BY id")
+            f"SELECT CAST(e.dataset_id AS text), e.name, e.state, e.private, CAST(e.organisation_id AS text), "
+            f"e.created_by_id, e.sort_title_fr, e.sort_title_en, {moment.format('e.created')}, "
+            f"{moment.format('e.modified')}, e.facet_codes, coalesce(p.term_ids, {EMPTY[connection.vendor]}), "
+            f"coalesce(p.term_weights, {EMPTY[connection.vendor]}), coalesce(p.length, 0) "
+            f"FROM {ENTRIES} e LEFT JOIN {POSTINGS} p ON p.id = e.id ORDER BY e.id")
         rows = cursor.fetchall()
     size = len(rows)
     (keys, names, states, private, organisations, creators, titles_fr, titles_en, created, modified, facet_blobs,

@@ -1,11 +1,13 @@
 """Each index entry's terms in a compact form that a search process loads whole into memory
 (``ouvert.catalog.search.memory``), whatever the back end.
 
-Terms are numbered once in ``catalog_search_term`` (a term keeps its number for good). An entry
-holds ``term_ids``, the numbers of its distinct terms in rising order as 32-bit integers,
-``term_weights``, one 16-bit weight per term, and ``length``, its number of terms. A weight is
-the term's occurrences weighted by field (``FIELD_WEIGHTS``) shifted left by one bit, the low
-bit telling whether the term is in the ``title`` field (which the title tiers test).
+Terms are numbered once in ``catalog_search_term`` (a term keeps its number for good). For each
+document, ``catalog_search_postings`` holds ``term_ids``, the numbers of its distinct terms in
+rising order as 32-bit integers, ``term_weights``, one 16-bit weight per term, and ``length``,
+its number of terms. A weight is the term's occurrences weighted by field (``FIELD_WEIGHTS``)
+shifted left by one bit, the low bit telling whether the term is in the ``title`` field (which
+the title tiers test). The table is apart from ``catalog_search_entry``, which searches in the
+database read for every match and which must stay narrow.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from .documents import FIELDS, Document
 
 TERMS = "catalog_search_term"
+POSTINGS = "catalog_search_postings"
 VERSION = "catalog_search_version"
 # Occurrences in the title (and tags) weigh most, as in the back ends' own ranking.
 FIELD_WEIGHTS = dict(zip(FIELDS, (10, 2, 1), strict=True))

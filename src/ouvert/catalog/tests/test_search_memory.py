@@ -14,7 +14,7 @@ from django.utils import timezone
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset
 from ouvert.catalog.search import memory
-from ouvert.catalog.search.postings import TERMS
+from ouvert.catalog.search.postings import POSTINGS, TERMS
 from ouvert.core.testing import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
@@ -99,9 +99,9 @@ def test_reindexing_spends_no_number_on_known_terms():
         assert cursor.fetchone() == before
 
 
-def _entries():
+def _postings():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, term_ids, term_weights, length FROM catalog_search_entry ORDER BY id")
+        cursor.execute(f"SELECT id, term_ids, term_weights, length FROM {POSTINGS} ORDER BY id")
         return [(doc, bytes(ids), bytes(weights), length) for doc, ids, weights, length in cursor.fetchall()]
 
 
@@ -110,12 +110,12 @@ def test_the_migration_fills_existing_entries_as_indexing_does():
     make_dataset(org, "first", title_fr="Qualité de l'eau", title_en="Water quality",
                  description_en="Samples of water, water and more water.", tags=[])
     make_dataset(org, "second", title_fr="Vélos", title_en="Bicycles", description_fr="Comptages quotidiens.")
-    indexed = _entries()
-    assert all(ids and weights and length for _doc, ids, weights, length in indexed)
+    indexed = _postings()
+    assert len(indexed) == 2 and all(ids and weights and length for _doc, ids, weights, length in indexed)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE catalog_search_entry SET term_ids = %s, term_weights = %s, length = 0", [b"", b""])
+        cursor.execute(f"DELETE FROM {POSTINGS}")
         importlib.import_module("ouvert.catalog.migrations.0008_search_postings").fill(cursor, connection.vendor)
-    assert _entries() == indexed
+    assert _postings() == indexed
 
 
 # --- the same answers from memory and from the database ---------------------------------------

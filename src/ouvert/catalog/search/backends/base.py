@@ -22,6 +22,7 @@ from django.db import connection
 from .. import memory, postings
 from ..documents import FACETS as FACET_NAMES
 from ..documents import Document
+from ..postings import POSTINGS
 from ..thesaurus import QueryClause
 
 DOCUMENTS = "catalog_search_document"
@@ -99,15 +100,19 @@ class SearchBackend:
                     marks = ", ".join(["%s"] * len(docs))
                     cursor.execute(f"DELETE FROM {FACETS} WHERE doc IN ({marks})", list(docs.values()))
                     cursor.execute(f"DELETE FROM {ENTRIES} WHERE id IN ({marks})", list(docs.values()))
+                    cursor.execute(f"DELETE FROM {POSTINGS} WHERE id IN ({marks})", list(docs.values()))
                 value_ids = self.value_ids(cursor, {pair for document in batch for pair in document.facets})
                 weights = [postings.weights(document) for document in batch]
                 numbers = postings.term_ids(cursor, {term for found in weights for term in found})
                 cursor.executemany(
-                    f"INSERT INTO {ENTRIES} (id, dataset_id, {', '.join(ATTRIBUTES)}, facet_codes, "
-                    f"term_ids, term_weights, length) VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 6))})",
+                    f"INSERT INTO {ENTRIES} (id, dataset_id, {', '.join(ATTRIBUTES)}, facet_codes) "
+                    f"VALUES ({', '.join(['%s'] * (len(ATTRIBUTES) + 3))})",
                     [[docs[str(db_id)], db_id, *self.attribute_values(document),
-                      pack_facets((pair[0], value_ids[pair]) for pair in document.facets),
-                      *postings.pack(found, numbers), postings.length(document)]
+                      pack_facets((pair[0], value_ids[pair]) for pair in document.facets)]
+                     for db_id, document in zip(ids, batch, strict=True)])
+                cursor.executemany(
+                    f"INSERT INTO {POSTINGS} (id, term_ids, term_weights, length) VALUES (%s, %s, %s, %s)",
+                    [[docs[str(db_id)], *postings.pack(found, numbers), postings.length(document)]
                      for db_id, document, found in zip(ids, batch, weights, strict=True)])
                 rows = [(docs[str(db_id)], value_ids[pair])
                         for db_id, document in zip(ids, batch, strict=True) for pair in document.facets]
@@ -140,7 +145,7 @@ class SearchBackend:
         """Remove a dataset's entry (no error if there is none)."""
         memory.changed(self.connection)
         with self.connection.cursor() as cursor:
-            for table in (FACETS, ENTRIES):
+            for table in (FACETS, ENTRIES, POSTINGS):
                 key = "doc" if table == FACETS else "id"
                 cursor.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM {DOCUMENTS} WHERE dataset_id = %s)",
                                [self.db_id(dataset_id)])
@@ -150,7 +155,7 @@ class SearchBackend:
         """Remove every entry."""
         memory.changed(self.connection)
         with self.connection.cursor() as cursor:
-            for table in (FACETS, ENTRIES, DOCUMENTS):
+            for table in (FACETS, ENTRIES, POSTINGS, DOCUMENTS):
                 cursor.execute(f"DELETE FROM {table}")
 
     def concatenated(self, column: str) -> str:
