@@ -214,6 +214,7 @@ class Snapshot:
     codes: np.ndarray  # int64 facet codes, sorted (dense value -> code)
     code_documents: np.ndarray  # int32
     code_values: np.ndarray  # int32 dense value
+    document_offsets: np.ndarray  # position -> start in ``code_documents``
     value_offsets: np.ndarray  # dense value -> start in ``value_documents``
     value_documents: np.ndarray  # int32 positions, grouped by dense value
 
@@ -221,7 +222,7 @@ class Snapshot:
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in (
             "state", "private", "organisation", "created_by", "created", "modified", "offsets", "documents",
-            "impacts", "title_offsets", "title_documents", "codes", "code_documents", "code_values", "value_offsets", "value_documents"))
+            "impacts", "title_offsets", "title_documents", "codes", "document_offsets", "code_documents", "code_values", "value_offsets", "value_documents"))
 
 
 # Moments as the database gives them whole: converting 200,000 datetimes one by one in Python
@@ -332,6 +333,7 @@ def build(connection, token: int | None) -> Snapshot:
         offsets=offsets, documents=documents, impacts=impacts,
         title_offsets=title_offsets, title_documents=title_documents,
         codes=codes, code_documents=code_documents, code_values=code_values,
+        document_offsets=np.concatenate(([0], np.cumsum(facet_counts))).astype(np.int64),
         value_offsets=value_offsets, value_documents=code_documents[by_value],
     )
 
@@ -423,7 +425,7 @@ class Searcher:
         """Documents in ``states`` that one of the visibility ``clauses`` allows (None: all);
         ``stored`` turns an organisation id into its stored form."""
         snap = self.snap
-        mask = np.isin(snap.state, [snap.states[s] for s in states if s in snap.states])
+        mask = self._column_in("state", states)
         if clauses is None:
             return mask
         allowed = np.zeros(snap.size, dtype=bool)
@@ -441,15 +443,21 @@ class Searcher:
     def _column_in(self, column: str, values: list) -> np.ndarray:
         snap = self.snap
         if column == "state":
-            return np.isin(snap.state, [snap.states[v] for v in values if v in snap.states])
-        if column == "private":
-            return np.isin(snap.private, [bool(v) for v in values])
-        if column == "organisation_id":
-            codes = [-1 if v is None else snap.organisations.get(str(v), -2) for v in values]
-            return np.isin(snap.organisation, codes)
-        if column == "created_by_id":
-            return np.isin(snap.created_by, [-1 if v is None else int(v) for v in values])
-        raise ValueError(f"unknown visibility column {column!r}")
+            array, wanted = snap.state, [snap.states[v] for v in values if v in snap.states]
+        elif column == "private":
+            array, wanted = snap.private, [bool(v) for v in values]
+        elif column == "organisation_id":
+            array, wanted = snap.organisation, [-1 if v is None else snap.organisations.get(str(v), -2) for v in values]
+        elif column == "created_by_id":
+            array, wanted = snap.created_by, [-1 if v is None else int(v) for v in values]
+        else:
+            raise ValueError(f"unknown visibility column {column!r}")
+        if len(wanted) > 8:
+            return np.isin(array, wanted)
+        mask = np.zeros(snap.size, dtype=bool)
+        for value in set(wanted):  # a few comparisons cost less than isin's sort
+            mask |= array == value
+        return mask
 
     def with_values(self, codes: list[int]) -> np.ndarray:
         """Documents having any of these facet codes."""
@@ -520,7 +528,15 @@ class Searcher:
     def facet_counts(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(facet codes, counts) of the values held by the documents of ``mask``."""
         snap = self.snap
-        values = snap.code_values[mask[snap.code_documents]]
+        chosen = np.flatnonzero(mask)
+        if chosen.size * 8 < snap.size:
+            # Few matches: gather their own values rather than test every document's.
+            starts, stops = snap.document_offsets[chosen], snap.document_offsets[chosen + 1]
+            lengths = stops - starts
+            steps = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+            values = snap.code_values[steps + np.arange(int(lengths.sum()))]
+        else:
+            values = snap.code_values[mask[snap.code_documents]]
         counts = np.bincount(values, minlength=len(snap.codes))
         present = np.flatnonzero(counts)
         return snap.codes[present], counts[present]
