@@ -6,6 +6,10 @@ see ``backends.base``), never the catalog's: one statement finds the matching do
 then counts them, ranks one page of them and joins their facet codes into one blob, which is
 counted here in a few milliseconds whatever the number of matches. Only the page's datasets, the
 names of the most frequent facet values and their labels are read afterwards.
+
+When the process holds the stored index in memory (``memory``), the same search runs over its
+arrays instead (``_from_memory``), from the same conditions, tiers and order; the database is
+then only asked for the numbers of the query's terms and what is read afterwards.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ class _Where:
 @dataclass
 class _Conditions:
     """What a dataset must be to be found, whatever the query's words, as data that both the
-    database (``where``) and a snapshot in memory (``_memory_mask``) apply."""
+    database (``where``) and a snapshot in memory (``_from_memory``) apply."""
 
     states: list[str]
     visibility: list[dict] | None  # ``DatasetVisibility.clauses()``
