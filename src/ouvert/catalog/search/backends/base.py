@@ -86,8 +86,6 @@ class SearchBackend:
         """Insert or replace many entries in a few statements; ``fresh`` says none of them is in
         the index yet (after ``clear``), which spares looking for old facet rows."""
         documents = list(documents)
-        if documents:
-            memory.changed(self.connection)
         for start in range(0, len(documents), BATCH_SIZE):
             batch = documents[start:start + BATCH_SIZE]
             with self.connection.cursor() as cursor:
@@ -118,6 +116,8 @@ class SearchBackend:
                         for db_id, document in zip(ids, batch, strict=True) for pair in document.facets]
                 if rows:
                     cursor.executemany(f"INSERT INTO {FACETS} (doc, value_id) VALUES (%s, %s)", rows)
+        if documents:
+            memory.changed(self.connection)  # after the writes: outside a transaction it acts at once
 
     def value_ids(self, cursor, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The ids of ``(facet, value)`` pairs, adding those not yet known."""
@@ -143,20 +143,20 @@ class SearchBackend:
 
     def delete(self, dataset_id) -> None:
         """Remove a dataset's entry (no error if there is none)."""
-        memory.changed(self.connection)
         with self.connection.cursor() as cursor:
             for table in (FACETS, ENTRIES, POSTINGS):
                 key = "doc" if table == FACETS else "id"
                 cursor.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM {DOCUMENTS} WHERE dataset_id = %s)",
                                [self.db_id(dataset_id)])
             cursor.execute(f"DELETE FROM {DOCUMENTS} WHERE dataset_id = %s", [self.db_id(dataset_id)])
+        memory.changed(self.connection)
 
     def clear(self) -> None:
         """Remove every entry."""
-        memory.changed(self.connection)
         with self.connection.cursor() as cursor:
             for table in (FACETS, ENTRIES, POSTINGS, DOCUMENTS):
                 cursor.execute(f"DELETE FROM {table}")
+        memory.changed(self.connection)
 
     def concatenated(self, column: str) -> str:
         """SQL of an aggregate joining the ``column`` blobs of a group into one."""
