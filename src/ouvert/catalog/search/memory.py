@@ -44,7 +44,6 @@ from .postings import POSTINGS, TERMS, VERSION
 
 logger = logging.getLogger(__name__)
 
-ENTRIES = "catalog_search_entry"
 MODES = ("auto", "always", "off")
 K1 = 1.2
 B = 0.75
@@ -248,6 +247,8 @@ def _moments(values: list) -> np.ndarray:
 
 def build(connection, token: int | None) -> Snapshot:
     """Read the stored index into a snapshot, in ``connection``'s current view."""
+    from .backends.base import ENTRIES  # the back ends import this module
+
     moment = MOMENTS[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(
