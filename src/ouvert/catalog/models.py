@@ -149,6 +149,9 @@ class Dataset(BilingualMixin, models.Model):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
     published = models.DateTimeField(null=True, blank=True)
+    # Raised by the database on every change to the dataset or to what it is shown with
+    # (ouvert.catalog.revisions); never written by the application.
+    revision = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-modified"]

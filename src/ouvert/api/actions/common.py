@@ -9,7 +9,6 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.db.models import prefetch_related_objects
 
 from ouvert.catalog.models import Dataset, Licence, Organisation, Resource, Tag, Theme
@@ -38,19 +37,15 @@ def package_dicts(datasets, language: str) -> list[dict]:
 # A package dict of a dataset with hundreds of resources costs milliseconds to read and encode,
 # and is read far more often than it changes. Each web process keeps the encoded dicts it has
 # served, keyed by everything the dict is made of, so a change anywhere makes a new key and the
-# old entry is never served again (it just ages out):
-# - the dataset's, organisation's and licence's rows, which the permission check has just read
-#   (so a change of any field counts, even one written without touching ``modified``);
-# - of its resources, themes, tag links and datastore tables: how many, and the latest
-#   ``modified`` / link id / active version (resources, themes and datastore tables stamp
-#   ``modified`` on every save; links are only ever added or deleted, and ids are never
-#   reused), read in one query;
-# - the language and the site's address.
-# ``COVERED_TABLES`` lists those tables; a test checks that ``dataset_dict`` reads no other, so
-# a new field read from elsewhere cannot be served stale unnoticed. The cache is consulted
-# only after the caller has been allowed to see the dataset, and the dict does not depend on
-# who asks. Entries also expire after ``PACKAGE_CACHE_SECONDS``, which bounds how long a change
-# made behind the services' back (raw SQL) can go unseen.
+# old entry is never served again (it just ages out): the dataset's, organisation's and
+# licence's rows, which the permission check has just read (so a change of any field counts,
+# even one written without touching ``modified``), the language and the site's address. The
+# dataset's row holds its ``revision``, which the database raises on every change to its
+# resources, tag and theme links, themes, tags and datastore tables (``ouvert.catalog.revisions``).
+# ``covered_tables()`` lists what the key covers; a test checks that ``dataset_dict`` reads no
+# other table, and another that a change to each of them changes the key. The cache is
+# consulted only after the caller has been allowed to see the dataset, and the dict does not
+# depend on who asks. Entries also expire after ``PACKAGE_CACHE_SECONDS``.
 
 PACKAGE_CACHE_SECONDS = 30
 PACKAGE_CACHE_MAX_CHARS = 32 * 1024 * 1024  # per process
@@ -59,17 +54,12 @@ _cache_chars = 0
 _cache_lock = threading.Lock()
 
 
-def _datatables() -> str | None:
-    """The datastore's table of resources' tables, when the datastore app is installed."""
-    relation = getattr(Resource, "datatable", None)
-    return relation.related.related_model._meta.db_table if relation is not None else None
-
-
 def covered_tables() -> set[str]:
     tables = {Dataset._meta.db_table, Organisation._meta.db_table, Licence._meta.db_table, Tag._meta.db_table,
               Dataset.tags.through._meta.db_table, Theme._meta.db_table, Dataset.themes.through._meta.db_table,
               Resource._meta.db_table}
-    return tables | ({_datatables()} if _datatables() else set())
+    relation = getattr(Resource, "datatable", None)  # when the datastore app is installed
+    return tables | ({relation.related.related_model._meta.db_table} if relation is not None else set())
 
 
 def _row(instance) -> str:
@@ -79,33 +69,11 @@ def _row(instance) -> str:
     return repr([getattr(instance, field.attname) for field in instance._meta.concrete_fields])
 
 
-def _related_state(dataset: Dataset) -> tuple:
-    """Counts and latest stamps of what the dict reads besides the dataset's own rows, in one
-    statement of three aggregates (cheap to plan, which matters on PostgreSQL)."""
-    resources = Resource._meta.db_table
-    datatables = _datatables()
-    if datatables:
-        of_resources = (f"SELECT COUNT(*), MAX(r.modified), COUNT(d.active_version_id), SUM(d.active_version_id), "
-                        f"MAX(d.modified) FROM {resources} r LEFT JOIN {datatables} d ON d.resource_id = r.id "
-                        f"WHERE r.dataset_id = %s")
-    else:
-        of_resources = f"SELECT COUNT(*), MAX(r.modified) FROM {resources} r WHERE r.dataset_id = %s"
-    sql = (f"SELECT * FROM ({of_resources}) r, "
-           f"(SELECT COUNT(*), MAX(l.id), MAX(t.modified) FROM {Dataset.themes.through._meta.db_table} l "
-           f"JOIN {Theme._meta.db_table} t ON t.id = l.theme_id WHERE l.dataset_id = %s) th, "
-           f"(SELECT COUNT(*), MAX(id) FROM {Dataset.tags.through._meta.db_table} WHERE dataset_id = %s) ta")
-    pk = Dataset._meta.pk.get_db_prep_value(dataset.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk] * 3)
-        return tuple(cursor.fetchone())
-
-
 def package_json(dataset: Dataset, language: str) -> EncodedJSON:
     """The package dict of ``dataset`` (already allowed to the caller), encoded, from the cache
     when nothing it is made of has changed since it was encoded."""
     global _cache_chars
-    key = (_row(dataset), _row(dataset.organisation), _row(dataset.licence), _related_state(dataset),
-           language, settings.SITE_URL)
+    key = (_row(dataset), _row(dataset.organisation), _row(dataset.licence), language, settings.SITE_URL)
     now = time.monotonic()
     with _cache_lock:
         found = _cache.get(key)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ouvert.api.actions.common import clear_package_cache, covered_tables, package_json
 from ouvert.catalog import search, services
-from ouvert.catalog.models import Dataset, Resource
+from ouvert.catalog.models import Dataset, Resource, Tag, Theme
 from ouvert.core.testing import make_dataset
 
 from .conftest import token_for
@@ -44,9 +44,9 @@ def show(api, dataset, **params) -> dict:
 @pytest.mark.parametrize("count", [5, 200])
 def test_package_show_queries_do_not_grow_with_resources(api, world, count, django_assert_max_num_queries):
     dataset = with_links(world, f"links-{count}", count)
-    with django_assert_max_num_queries(6):  # look-up, cache key, tags, resources, themes
+    with django_assert_max_num_queries(5):  # look-up, tags, resources, themes, datastore tables
         assert len(show(api, dataset)["resources"]) == count
-    with django_assert_max_num_queries(2):  # cached: look-up and cache key
+    with django_assert_max_num_queries(1):  # cached: the look-up alone, which reads the revision
         assert len(show(api, dataset)["resources"]) == count
 
 
@@ -66,12 +66,67 @@ def test_resource_create_queries_are_the_same_with_5_or_200_resources(api, world
 # --- package_show's cache: every change shows at once -----------------------------------------
 
 def test_the_cache_key_covers_every_table_the_package_dict_reads(world):
-    """A field read from a table the key does not cover would be served stale: extend
-    ``_related_state`` (and ``covered_tables``) when ``dataset_dict`` reads a new table."""
+    """A field read from a table the key does not cover would be served stale: give a new
+    table read by ``dataset_dict`` revision triggers (``ouvert.catalog.revisions``) and add it to
+    ``covered_tables``."""
     with CaptureQueriesContext(connection) as queries:
         package_json(world.public, "fr")
     read = {table for query in queries for table in re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', query["sql"])}
     assert read and read <= covered_tables(), read - covered_tables()
+
+
+def _revision(dataset) -> int:
+    return Dataset.objects.filter(pk=dataset.pk).values_list("revision", flat=True).get()
+
+
+def test_every_change_to_what_the_dict_is_made_of_raises_the_revision(world):
+    """Whoever writes, and however: querysets and raw SQL, no service involved."""
+    dataset = with_links(world, "raised", 2)
+    other = with_links(world, "untouched", 1)
+    changes = []
+
+    def changed(label, change):
+        before, untouched = _revision(dataset), _revision(other)
+        change()
+        changes.append(label)
+        assert _revision(dataset) > before, label
+        assert _revision(other) == untouched, label
+
+    resource = Resource.objects.filter(dataset=dataset).first()
+    changed("resource added", lambda: Resource.objects.create(dataset=dataset, kind="url", url="https://example.org/x"))
+    changed("resource changed", lambda: Resource.objects.filter(pk=resource.pk).update(title_fr="Autre"))
+    changed("resource deleted", lambda: Resource.objects.filter(pk=resource.pk).delete())
+    tag = Tag.objects.create(name="nouveau", language="fr")
+    changed("tag linked", lambda: dataset.tags.add(tag))
+    changed("tag renamed", lambda: Tag.objects.filter(pk=tag.pk).update(name="renomme"))
+    changed("tag unlinked", lambda: dataset.tags.remove(tag))
+    theme = Theme.objects.create(name="nouveau-theme", title_fr="Nouveau")
+    changed("theme linked", lambda: dataset.themes.add(theme))
+    changed("theme changed", lambda: Theme.objects.filter(pk=theme.pk).update(title_fr="Renommé"))
+    changed("theme unlinked", lambda: dataset.themes.remove(theme))
+    changed("dataset changed", lambda: Dataset.objects.filter(pk=dataset.pk).update(title_fr="Nouveau"))
+    with connection.cursor() as cursor:
+        changed("raw SQL", lambda: cursor.execute(
+            f"UPDATE {Resource._meta.db_table} SET format = 'XLSX' WHERE dataset_id = %s",
+            [Dataset._meta.pk.get_db_prep_value(dataset.pk, connection)]))
+    if hasattr(Resource, "datatable"):
+        table_model = Resource.datatable.related.related_model
+        resource = Resource.objects.filter(dataset=dataset).first()
+        changed("datastore table added", lambda: table_model.objects.create(resource=resource))
+        changed("datastore table changed", lambda: table_model.objects.filter(resource=resource).update(primary_key=["a"]))
+        changed("datastore table removed", lambda: table_model.objects.filter(resource=resource).delete())
+    assert len(changes) >= 12
+
+
+def test_a_stale_copy_saved_never_lowers_the_revision(world):
+    dataset = with_links(world, "stale", 1)
+    stale = Dataset.objects.get(pk=dataset.pk)
+    services.add_resource(dataset, actor=world.sysadmin, data={"url": "https://example.org/later.csv"})
+    raised = _revision(dataset)
+    assert raised > stale.revision
+    stale.spatial = "Québec"
+    stale.save()  # writes back its old revision, which the database replaces
+    assert _revision(dataset) > raised
 
 
 def test_cached_answer_is_the_same_as_a_fresh_one(api, world):

@@ -1,0 +1,108 @@
+"""A dataset's ``revision``: a number the database raises whenever anything a package dict is
+made of changes, so that one read of the dataset's row tells whether a copy made earlier is
+still current (``ouvert.api.actions.common.package_json``).
+
+Triggers keep it, whoever writes: the services, a queryset ``update()``, an importer or raw SQL.
+- Any update of the dataset's row raises it, and never lets it go down: a model instance read
+  before a change and saved after it writes its old number back, which the trigger replaces.
+- Rows that belong to a dataset (its resources, tag and theme links, and the datastore tables
+  of its resources) raise it when they are added, changed or removed.
+- Rows that datasets share (themes and tags) raise the revision of every dataset linked to
+  them when they change.
+Organisations and licences are read with the dataset (their rows are part of the copy's key),
+so they need no trigger.
+
+The migrations that add the column and the triggers (``catalog/0009``, and ``datastore/0002``
+for its tables) build them with ``dataset_statements`` and ``statements``. On SQLite, a migration
+that rebuilds one of these tables drops its triggers: it must create them again (the tests of
+``ouvert.api.tests.test_performance`` change every table and would fail).
+"""
+
+from __future__ import annotations
+
+import re
+
+DATASET = "catalog_dataset"
+
+
+def _dataset_of(alias: str, column: str, via: tuple[str, str, str] | None) -> str:
+    """SQL of the dataset ids of the rows of ``alias``: ``alias.column``, or through ``via``
+    ``(table, key, dataset column)`` when the row names a row of ``table`` instead."""
+    if via is None:
+        return f"SELECT {alias}.{column}"
+    table, key, dataset_column = via
+    return f"SELECT {dataset_column} FROM {table} WHERE {key} = {alias}.{column}"
+
+
+def _raise(ids: str) -> str:
+    return f"UPDATE {DATASET} SET revision = revision + 1 WHERE id IN ({ids})"
+
+
+def statements(vendor: str, table: str, column: str, *, via: tuple[str, str, str] | None = None,
+               shared_links: tuple[str, str] | None = None) -> list[str]:
+    """The SQL creating the triggers that raise datasets' revisions on changes to ``table``.
+
+    - ``column`` names the dataset (or, with ``via``, the row of another table that does);
+    - with ``shared_links`` ``(link table, link column)``, ``table`` is shared by datasets:
+      an update of one of its rows (``column`` is its key) raises every linked dataset.
+    """
+    name = f"{table}_revision"
+    if shared_links is not None:
+        links, link_column = shared_links
+        ids = {"NEW": f"SELECT dataset_id FROM {links} WHERE {link_column} = NEW.{column}"}
+        events = {"UPDATE": [ids["NEW"]]}
+    else:
+        events = {
+            "INSERT": [_dataset_of("NEW", column, via)],
+            "UPDATE": [_dataset_of("NEW", column, via), _dataset_of("OLD", column, via)],
+            "DELETE": [_dataset_of("OLD", column, via)],
+        }
+    result = []
+    for event, sources in events.items():
+        body = _raise(" UNION ".join(sources))
+        if vendor == "sqlite":
+            result.append(f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} BEGIN {body}; END")
+        elif vendor == "postgresql":
+            function = f"{name}_{event.lower()}"
+            result.append(f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                          f"BEGIN {body}; RETURN NULL; END $$")
+            result.append(f"CREATE TRIGGER {function} AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()")
+    return result
+
+
+def dataset_statements(vendor: str) -> list[str]:
+    """The trigger that raises a dataset's revision on every update of its row."""
+    if vendor == "sqlite":
+        # A nested update does not fire the trigger that made it (recursive triggers are off).
+        return [f"CREATE TRIGGER {DATASET}_revision AFTER UPDATE ON {DATASET} WHEN NEW.revision <= OLD.revision "
+                f"BEGIN UPDATE {DATASET} SET revision = OLD.revision + 1 WHERE id = NEW.id; END"]
+    if vendor == "postgresql":
+        return [f"CREATE FUNCTION {DATASET}_revision() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN NEW.revision := OLD.revision + 1; RETURN NEW; END $$",
+                f"CREATE TRIGGER {DATASET}_revision BEFORE UPDATE ON {DATASET} "
+                f"FOR EACH ROW EXECUTE FUNCTION {DATASET}_revision()"]
+    return []
+
+
+def catalog_statements(vendor: str) -> list[str]:
+    """Every trigger of the catalog's own tables."""
+    return [
+        *dataset_statements(vendor),
+        *statements(vendor, "catalog_resource", "dataset_id"),
+        *statements(vendor, "catalog_dataset_tags", "dataset_id"),
+        *statements(vendor, "catalog_dataset_themes", "dataset_id"),
+        *statements(vendor, "catalog_theme", "id", shared_links=("catalog_dataset_themes", "theme_id")),
+        *statements(vendor, "catalog_tag", "id", shared_links=("catalog_dataset_tags", "tag_id")),
+    ]
+
+
+def drop_statements(vendor: str, created: list[str]) -> list[str]:
+    """The SQL removing what ``created`` (statements made here) creates, to undo a migration."""
+    dropped = []
+    for statement in reversed(created):
+        if match := re.match(r"CREATE TRIGGER (\w+) .* ON (\w+)", statement):
+            name, table = match.groups()
+            dropped.append(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if vendor == "postgresql" else ""))
+        elif match := re.match(r"CREATE FUNCTION (\w+)", statement):
+            dropped.append(f"DROP FUNCTION IF EXISTS {match.group(1)}()")
+    return dropped
