@@ -50,6 +50,7 @@ def forward(apps, schema_editor):
         return
     for statement in TABLES[vendor]:
         schema_editor.execute(statement, params=None)
+    postings.forget_terms()
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("INSERT INTO catalog_search_version (id, token) VALUES (1, %s)", [random.getrandbits(62) + 1])
         fill(cursor, vendor)
@@ -77,6 +78,7 @@ def fill(cursor, vendor: str) -> None:
 def backward(apps, schema_editor):
     for table in ("catalog_search_version", "catalog_search_postings", "catalog_search_term"):
         schema_editor.execute(f"DROP TABLE IF EXISTS {table}", params=None)
+    postings.forget_terms()
 
 
 class Migration(migrations.Migration):

@@ -13,10 +13,12 @@ database read for every match and which must stay narrow.
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
+from django.db import transaction
 
 from .documents import FIELDS, Document
 
@@ -27,6 +29,14 @@ VERSION = "catalog_search_version"
 FIELD_WEIGHTS = dict(zip(FIELDS, (10, 2, 1), strict=True))
 MAX_WEIGHT = (1 << 15) - 1
 CHUNK = 5000
+# Numbers of terms known to be committed, per database, kept by each process so that indexing a
+# dataset asks the database only for the terms it has not seen: a dataset with hundreds of
+# resources is re-indexed for each change to one of them. A term keeps its number for good;
+# only the migration that creates the table (and undoes it) starts numbering again, and it
+# calls ``forget_terms``.
+KNOWN_TERMS_LIMIT = 300_000
+_known: dict[tuple, dict[str, int]] = {}
+_known_lock = threading.Lock()
 
 
 def weights(document: Document) -> dict[str, int]:
@@ -54,12 +64,50 @@ def pack(term_weights: dict[str, int], ids: dict[str, int]) -> tuple[bytes, byte
     return numbers[order].tobytes(), values[order].tobytes()
 
 
+def _database(db) -> tuple:
+    settings = db.settings_dict
+    return (db.vendor, settings.get("NAME"), settings.get("HOST"), settings.get("PORT"))
+
+
+def forget_terms() -> None:
+    """Forget the numbers this process has seen (the table was created or dropped)."""
+    with _known_lock:
+        _known.clear()
+
+
+def _remember(database: tuple, numbers: dict[str, int]) -> None:
+    with _known_lock:
+        known = _known.setdefault(database, {})
+        if len(known) + len(numbers) > KNOWN_TERMS_LIMIT:
+            known.clear()
+        known.update(list(numbers.items())[:KNOWN_TERMS_LIMIT])
+
+
 def term_ids(cursor, terms: Iterable[str]) -> dict[str, int]:
-    """The numbers of ``terms``, numbering those not yet known: two statements per
-    ``CHUNK`` terms, whether or not some are new. Only new terms are inserted, so that no
-    number is spent on a term already known."""
+    """The numbers of ``terms``, numbering those not yet known: those this process has seen
+    committed come from memory, the others cost two statements per ``CHUNK`` terms. Only new
+    terms are inserted, so that no number is spent on a term already known."""
+    database = _database(cursor.db)
+    known = _known.get(database, {})
+    found = {}
+    missing = []
+    for term in set(terms):
+        number = known.get(term)
+        if number is None:
+            missing.append(term)
+        else:
+            found[term] = number
+    fetched = _fetch(cursor, missing)
+    if fetched:
+        # Remembered once committed: a rolled-back transaction takes its new terms with it.
+        transaction.on_commit(lambda: _remember(database, fetched), using=cursor.db.alias)
+    found.update(fetched)
+    return found
+
+
+def _fetch(cursor, terms: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    terms = sorted(set(terms))
+    terms = sorted(terms)
     if cursor.db.vendor == "postgresql":
         listed, given = "SELECT unnest(%s::text[]) AS term", list
     else:

@@ -9,11 +9,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset
-from ouvert.catalog.search import memory
+from ouvert.catalog.search import memory, postings
 from ouvert.catalog.search.postings import POSTINGS, TERMS
 from ouvert.core.testing import make_dataset, make_organisation, make_user
 
@@ -97,6 +98,36 @@ def test_reindexing_spends_no_number_on_known_terms():
         search.rebuild_index()
         cursor.execute(f"SELECT count(*), max(id) FROM {TERMS}")
         assert cursor.fetchone() == before
+
+
+def _unnamed_term_numbers() -> set[int]:
+    """Numbers in stored postings that name no term."""
+    import numpy as np
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT term_ids FROM {POSTINGS}")
+        used = {int(n) for (ids,) in cursor.fetchall() for n in np.frombuffer(bytes(ids), dtype="<u4")}
+        cursor.execute(f"SELECT id FROM {TERMS}")
+        return used - {n for (n,) in cursor.fetchall()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_term_numbers_are_remembered_once_committed():
+    postings.forget_terms()
+    dataset = make_dataset(name="remembered", title_en="Groundwater levels", description_en="Wells.")
+    with CaptureQueriesContext(connection) as queries:
+        search.index_dataset(dataset)
+    assert not [q for q in queries if TERMS in q["sql"]], "every term was numbered by a committed change"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.update_dataset(dataset, actor=make_user(sysadmin=True), data={"description_en": "Piezometers."})
+        raise RuntimeError("rolled back, and its new term with it")
+    dataset.description_en = "Piezometers."
+    Dataset.objects.filter(pk=dataset.pk).update(description_en="Piezometers.")
+    with CaptureQueriesContext(connection) as queries:
+        search.index_dataset(dataset)
+    assert [q for q in queries if TERMS in q["sql"]], "a rolled-back number is not remembered"
+    assert not _unnamed_term_numbers()
+    assert names("piezometers") == ["remembered"]
 
 
 def _postings():
