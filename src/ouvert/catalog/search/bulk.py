@@ -8,7 +8,7 @@ same index as indexing datasets one by one.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -19,6 +19,7 @@ from .documents import Source
 DATASET_FIELDS = ("id", "name", "title_fr", "title_en", "description_fr", "description_en", "spatial", "state",
                   "private", "organisation_id", "created_by_id", "licence_id", "created", "modified")
 RESOURCE_FIELDS = ("title_fr", "title_en", "description_fr", "description_en", "format", "filename")
+ResourceRow = namedtuple("ResourceRow", RESOURCE_FIELDS)
 
 
 def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Source]:
@@ -57,8 +58,8 @@ def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Sou
             f"SELECT dataset_id, {', '.join(RESOURCE_FIELDS)} FROM {Resource._meta.db_table} "
             f"WHERE dataset_id IN ({', '.join(['%s'] * len(keys))}) ORDER BY dataset_id, position, created",
             list(keys.values()))
-        for dataset_id, *values in cursor.fetchall():
-            resources[stored[str(dataset_id)]].append(SimpleNamespace(**dict(zip(RESOURCE_FIELDS, values, strict=True))))
+        for row in cursor.fetchall():
+            resources[stored[str(row[0])]].append(ResourceRow._make(row[1:]))
     for dataset_id in dataset_ids:
         row = rows.get(dataset_id)
         if row is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -81,9 +82,14 @@ def document_from(source: Source) -> Document:
         title += analyse(name, language)
     body = _bilingual(dataset, "description") + analyse(dataset.spatial)
     extra = _bilingual(source.organisation, "title") + analyse(dataset.name)
-    for resource in source.resources:
-        extra += _resource_terms(resource.title_fr, resource.title_en, resource.description_fr,
-                                 resource.description_en, resource.format, resource.filename)
+    # Each distinct term of the resources counts once: a dataset is about what its resources are
+    # about, not about how many there are (two hundred monthly files named "Budget" would
+    # otherwise outweigh a title), and its entry, rewritten on every change to one of them,
+    # grows with their vocabulary rather than their number.
+    extra += dict.fromkeys(itertools.chain.from_iterable(
+        _resource_terms(resource.title_fr, resource.title_en, resource.description_fr, resource.description_en,
+                        resource.format, resource.filename)
+        for resource in source.resources))
     facets = [("organisation", source.organisation.name)]
     facets += [("theme", name) for name in source.themes]
     facets += [("tag", name) for name, _language in source.tags]

@@ -13,6 +13,7 @@ from ouvert.accounts.permissions import visible_datasets
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset
 from ouvert.catalog.search.backends.base import unpack_code
+from ouvert.catalog.search.documents import build_document
 from ouvert.catalog.search.thesaurus import parse_clauses
 from ouvert.core.testing import make_dataset, make_organisation, make_user
 
@@ -217,3 +218,22 @@ def test_deferred_indexing_applies_in_bulk_what_is_stored_at_the_end():
         services.update_dataset(kept, actor=root, data={"title_en": "Snow clearing routes"})
     assert [d.name for d in search.search_datasets("clearing", actor=None).datasets] == ["kept-dataset"]
     assert search.search_datasets("sidewalks", actor=None).total == 1
+
+
+def test_resources_add_each_of_their_terms_once():
+    """A dataset is about what its resources are about, not how many there are; its entry
+    grows with their vocabulary, not their number."""
+    root = make_user(sysadmin=True)
+    series = make_dataset(name="series", title_fr="Finances", title_en="Finances")
+    make_dataset(name="titled", title_fr="Budget", title_en="Budget")
+    for year in range(2000, 2040):
+        services.add_resource(series, actor=root, data={"url": f"https://example.org/{year}.csv",
+                                                        "title_en": f"Budget {year}", "format": "CSV"})
+    document = build_document(Dataset.objects.get(pk=series.pk))
+    assert document.extra.count("budget") == 1 and document.extra.count("csv") == 1
+    assert {str(year) for year in range(2000, 2040)} <= set(document.extra)
+    assert names("budget") == ["titled", "series"]
+    assert names("2039") == ["series"]
+    services.add_resource(series, actor=root, data={"url": "https://example.org/2000.csv", "title_en": "Budget 2000",
+                                                    "format": "CSV"})
+    assert build_document(Dataset.objects.get(pk=series.pk)).extra == document.extra
