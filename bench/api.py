@@ -14,8 +14,9 @@ with 5, and measures:
   ``--duration`` seconds: requests per second, p50 and p95 (``wrk`` when installed, otherwise a
   small thread pool of ``http.client`` connections);
 - ``package_search``: a few queries in turn, the same way;
-- ``package_create`` (a dataset with 3 resources) and ``resource_create`` (a link) on the
-  200-resource and on the 5-resource dataset: ``--requests`` calls one after the other, p50/p95.
+- ``package_create`` (a dataset with 3 resources): ``--requests`` calls one after the other,
+  p50/p95; ``resource_create`` (a link) on the 200-resource and on the 5-resource dataset:
+  ``--requests`` calls on each, one after the other, taking turns, p50/p95.
 
 CKAN 2.12 (``../shared/peers/ckan``) is measured the same way, on the same data made through its
 API, when ``--ckan`` is given or its folder (``--ckan-dir``, default ``~/ckan-peer``) exists;
@@ -121,6 +122,24 @@ def sequential(client: Client, n: int, make_call) -> dict:
             "rps": 1000 / statistics.mean(times)}
 
 
+def alternating(client: Client, n: int, calls: dict) -> dict:
+    """``n`` rounds of the ``calls`` (label -> ``make_call``), one after the other, taking turns
+    (in reverse order every other round), after 3 unmeasured rounds: what goes on around the
+    measure (the task worker, the database's own upkeep) weighs on each of them alike."""
+    labels = list(calls)
+    for i in range(3):
+        for label in labels:
+            calls[label](client, -1 - i)
+    times: dict[str, list[float]] = {label: [] for label in labels}
+    for i in range(n):
+        for label in (labels if i % 2 == 0 else labels[::-1]):
+            started = time.perf_counter()
+            calls[label](client, i)
+            times[label].append((time.perf_counter() - started) * 1000)
+    return {label: {"p50": percentile(found, 50), "p95": percentile(found, 95), "n": n,
+                    "rps": 1000 / statistics.mean(found)} for label, found in times.items()}
+
+
 def concurrent_python(base: str, paths: list[str], connections: int, duration: float) -> dict:
     """``connections`` threads, each with a keep-alive connection, cycling through ``paths``."""
     parsed = urlparse(base)
@@ -220,9 +239,10 @@ def measure(base: str, token: str, prefix: str, args, *, search: bool) -> dict:
         "name": f"{prefix}-new-{run}-{i + 10}", "title": f"Nouveau jeu {i}", "owner_org": data["org"],
         "notes": "Créé par le banc d'essai.", "tags": [{"name": "bench"}],
         "resources": [resource(k, f"new-{i}") for k in range(3)]}, post=True))
-    for label, name in ((f"resource_create_{BIG}", big), (f"resource_create_{SMALL}", small)):
-        results[label] = sequential(client, args.requests, lambda c, i, name=name: c.call(
-            "resource_create", {"package_id": name, **resource(1000 + i, name)}, post=True))
+    results.update(alternating(client, args.requests, {
+        f"resource_create_{count}": lambda c, i, name=name: c.call(
+            "resource_create", {"package_id": name, **resource(1000 + i, name)}, post=True)
+        for count, name in ((BIG, big), (SMALL, small))}))
     client.close()
     return results
 

@@ -58,8 +58,12 @@ def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Sou
             f"SELECT dataset_id, {', '.join(RESOURCE_FIELDS)} FROM {Resource._meta.db_table} "
             f"WHERE dataset_id IN ({', '.join(['%s'] * len(keys))}) ORDER BY dataset_id, position, created",
             list(keys.values()))
+        owners: dict = {}  # dataset id as the driver gives it -> pk (one conversion per dataset)
         for row in cursor.fetchall():
-            resources[stored[str(row[0])]].append(ResourceRow._make(row[1:]))
+            owner = owners.get(row[0])
+            if owner is None:
+                owner = owners[row[0]] = resources[stored[str(row[0])]]
+            owner.append(ResourceRow._make(row[1:]))
     for dataset_id in dataset_ids:
         row = rows.get(dataset_id)
         if row is None:
