@@ -32,7 +32,7 @@ def package_dicts(datasets, language: str) -> list[dict]:
     return [dataset_dict(found[pk], language) for pk in ids if pk in found]
 
 
-# --- package_show's cache ------------------------------------------------------------------
+# --- package dicts' cache -------------------------------------------------------------------
 #
 # A package dict of a dataset with hundreds of resources costs milliseconds to read and encode,
 # and is read far more often than it changes. Each web process keeps the encoded dicts it has
@@ -43,9 +43,10 @@ def package_dicts(datasets, language: str) -> list[dict]:
 # dataset's row holds its ``revision``, which the database raises on every change to its
 # resources, tag and theme links, themes, tags and datastore tables (``ouvert.catalog.revisions``).
 # ``covered_tables()`` lists what the key covers; a test checks that ``dataset_dict`` reads no
-# other table, and another that a change to each of them changes the key. The cache is
-# consulted only after the caller has been allowed to see the dataset, and the dict does not
-# depend on who asks. Entries also expire after ``PACKAGE_CACHE_SECONDS``.
+# other table, and another that a change to each of them changes the key. The cache serves
+# package_show and package_search's results, only for datasets the caller has been allowed to
+# see (checked, or found by a search of what they may see); the dict does not depend on who
+# asks. Entries also expire after ``PACKAGE_CACHE_SECONDS``.
 
 PACKAGE_CACHE_SECONDS = 30
 PACKAGE_CACHE_MAX_CHARS = 32 * 1024 * 1024  # per process
@@ -72,19 +73,36 @@ def _row(instance) -> str:
 def package_json(dataset: Dataset, language: str) -> EncodedJSON:
     """The package dict of ``dataset`` (already allowed to the caller), encoded, from the cache
     when nothing it is made of has changed since it was encoded."""
-    global _cache_chars
-    key = (_row(dataset), _row(dataset.organisation), _row(dataset.licence), language, settings.SITE_URL)
+    return package_jsons([dataset], language)[0]
+
+
+def package_jsons(datasets: list[Dataset], language: str) -> list[EncodedJSON]:
+    """``package_json`` of each of ``datasets`` (read with their organisation and licence, and
+    already allowed to the caller), in their order; those not in the cache are read together,
+    in a few queries whatever their number."""
+    keys = [(_row(d), _row(d.organisation), _row(d.licence), language, settings.SITE_URL) for d in datasets]
     now = time.monotonic()
+    encoded: list[EncodedJSON | None] = [None] * len(datasets)
     with _cache_lock:
-        found = _cache.get(key)
-        if found is not None and now - found[0] < PACKAGE_CACHE_SECONDS:
-            _cache.move_to_end(key)
-            return found[1]
-    # Read after the key, so an entry never holds an older state than its key says.
-    prefetch_related_objects([dataset], "tags", "resources", "themes")
-    encoded = encode(dataset_dict(dataset, language))
+        for i, key in enumerate(keys):
+            found = _cache.get(key)
+            if found is not None and now - found[0] < PACKAGE_CACHE_SECONDS:
+                _cache.move_to_end(key)
+                encoded[i] = found[1]
+    missing = [i for i, found in enumerate(encoded) if found is None]
+    if missing:
+        # Read after the keys, so an entry never holds an older state than its key says.
+        prefetch_related_objects([datasets[i] for i in missing], "tags", "resources", "themes")
+        for i in missing:
+            encoded[i] = encode(dataset_dict(datasets[i], language))
+            _keep(keys[i], now, encoded[i])
+    return encoded
+
+
+def _keep(key: tuple, now: float, encoded: EncodedJSON) -> None:
+    global _cache_chars
     if len(encoded) > PACKAGE_CACHE_MAX_CHARS // 8:
-        return encoded
+        return
     with _cache_lock:
         previous = _cache.pop(key, None)
         if previous is not None:
@@ -94,7 +112,6 @@ def package_json(dataset: Dataset, language: str) -> EncodedJSON:
         while _cache_chars > PACKAGE_CACHE_MAX_CHARS and _cache:
             _old_key, (_when, old) = _cache.popitem(last=False)
             _cache_chars -= len(old)
-    return encoded
 
 
 def clear_package_cache() -> None:

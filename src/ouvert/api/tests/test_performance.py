@@ -190,6 +190,20 @@ def test_changes_that_leave_modified_as_it_was_show_at_once(api, world):
     assert show(api, dataset)["num_resources"] == 1
 
 
+def test_search_results_are_package_show_dicts_from_the_same_cache(api, world):
+    dataset = with_links(world, "searched", 3)
+    search = {"fq": "name:searched", "rows": 10}
+    first = api("package_search", search, method="GET").result
+    assert first["count"] == 1 and first["results"] == [show(api, dataset)]
+    with CaptureQueriesContext(connection) as queries:
+        assert api("package_search", search, method="GET").result == first
+    assert not [q for q in queries if Resource._meta.db_table in q["sql"]], "the dict came from the cache"
+    resource = Resource.objects.filter(dataset=dataset).order_by("position").first()
+    services.update_resource(resource, actor=world.sysadmin, data={"title_fr": "Renommée"})
+    assert api("package_search", {**search, "lang": "fr"}, method="GET").result["results"][0]["resources"][0]["name"] == "Renommée"
+    assert api("package_search", {**search, "lang": "fr"}, method="GET").result["results"] == [show(api, dataset, lang="fr")]
+
+
 def test_deleted_dataset_is_not_served_from_the_cache(api, world):
     show(api, world.other)
     services.delete_dataset(world.other, actor=world.sysadmin)
