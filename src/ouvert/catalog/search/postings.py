@@ -35,6 +35,7 @@ CHUNK = 5000
 # only the migration that creates the table (and undoes it) starts numbering again, and it
 # calls ``forget_terms``.
 KNOWN_TERMS_LIMIT = 300_000
+REMEMBERED_PER_CALL = 2_000
 _known: dict[tuple, dict[str, int]] = {}
 _known_lock = threading.Lock()
 
@@ -80,7 +81,7 @@ def _remember(database: tuple, numbers: dict[str, int]) -> None:
         known = _known.setdefault(database, {})
         if len(known) + len(numbers) > KNOWN_TERMS_LIMIT:
             known.clear()
-        known.update(list(numbers.items())[:KNOWN_TERMS_LIMIT])
+        known.update(numbers)
 
 
 def term_ids(cursor, terms: Iterable[str]) -> dict[str, int]:
@@ -98,8 +99,10 @@ def term_ids(cursor, terms: Iterable[str]) -> dict[str, int]:
         else:
             found[term] = number
     fetched = _fetch(cursor, missing)
-    if fetched:
-        # Remembered once committed: a rolled-back transaction takes its new terms with it.
+    if fetched and len(fetched) <= REMEMBERED_PER_CALL:
+        # Remembered once committed: a rolled-back transaction (or savepoint) takes its new
+        # terms with it. Bulk indexing, which numbers many terms at a time, is left out: it
+        # would hold them all until its transaction ends, for little gain.
         transaction.on_commit(lambda: _remember(database, fetched), using=cursor.db.alias)
     found.update(fetched)
     return found
