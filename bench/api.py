@@ -21,8 +21,10 @@ with 5, and measures:
 CKAN 2.12 (``../shared/peers/ckan``) is measured the same way, on the same data made through its
 API, when ``--ckan`` is given or its folder (``--ckan-dir``, default ``~/ckan-peer``) exists;
 ``setup.sh`` is run first if CKAN is not installed there, then ``start.sh``, and ``stop.sh`` at
-the end. Its ``package_search`` runs on a Solr stand-in and is not measured. Everything listens
-on 127.0.0.1 only; every loop is bounded.
+the end. Its ``package_search`` runs on a Solr stand-in and is not measured. Before each server
+is measured, the script waits (up to 3 minutes) for the machine to be quiet: the previous
+server's background jobs (CKAN's xloader, Ouvert's task worker) would otherwise weigh on the
+next one. Everything listens on 127.0.0.1 only; every loop is bounded.
 """
 
 from __future__ import annotations
@@ -379,6 +381,31 @@ def report(results: dict[str, dict], connections: int) -> str:
     return "\n".join(lines + [""] + flat)
 
 
+def busy_share(seconds: float = 2.0) -> float:
+    """Share of the machine's CPU time spent working over ``seconds`` (Linux ``/proc/stat``)."""
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    total, idle = sample()
+    time.sleep(seconds)
+    total2, idle2 = sample()
+    return 1 - (idle2 - idle) / max(1, total2 - total)
+
+
+def wait_for_quiet(limit: float = 180.0, busy: float = 0.2) -> str:
+    """Wait (at most ``limit`` seconds) until the machine is quiet, so that a server is not
+    measured while the previous one's background jobs (CKAN's xloader, Ouvert's task worker)
+    still run; returns what was seen, for the report."""
+    if not Path("/proc/stat").exists():
+        return "not checked"
+    started = time.monotonic()
+    share = busy_share()
+    while share > busy and time.monotonic() - started < limit:
+        share = busy_share()
+    return f"{share:.0%} busy after {time.monotonic() - started:.0f} s"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
@@ -405,10 +432,10 @@ def main() -> int:
         results: dict[str, dict] = {}
         for database in databases:
             label = f"Ouvert ({'SQLite' if database == 'sqlite' else 'PostgreSQL'})"
-            print(f"round {round_number}: {label}...", file=sys.stderr, flush=True)
+            print(f"round {round_number}: {label} (machine {wait_for_quiet()})...", file=sys.stderr, flush=True)
             results[label] = run_ouvert(database, args)
         if with_ckan:
-            print(f"round {round_number}: CKAN 2.12...", file=sys.stderr, flush=True)
+            print(f"round {round_number}: CKAN 2.12 (machine {wait_for_quiet()})...", file=sys.stderr, flush=True)
             try:
                 results["CKAN 2.12"] = run_ckan(args.ckan_dir, args)
             except (subprocess.SubprocessError, OSError, RuntimeError) as exc:

@@ -7,6 +7,7 @@ import itertools
 import random
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -102,8 +103,6 @@ def test_reindexing_spends_no_number_on_known_terms():
 
 def _unnamed_term_numbers() -> set[int]:
     """Numbers in stored postings that name no term."""
-    import numpy as np
-
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT term_ids FROM {POSTINGS}")
         used = {int(n) for (ids,) in cursor.fetchall() for n in np.frombuffer(bytes(ids), dtype="<u4")}
@@ -121,7 +120,6 @@ def test_term_numbers_are_remembered_once_committed():
     with pytest.raises(RuntimeError), transaction.atomic():
         services.update_dataset(dataset, actor=make_user(sysadmin=True), data={"description_en": "Piezometers."})
         raise RuntimeError("rolled back, and its new term with it")
-    dataset.description_en = "Piezometers."
     Dataset.objects.filter(pk=dataset.pk).update(description_en="Piezometers.")
     with CaptureQueriesContext(connection) as queries:
         search.index_dataset(dataset)
