@@ -7,10 +7,8 @@ Triggers keep it, whoever writes: the services, a queryset ``update()``, an impo
   before a change and saved after it writes its old number back, which the trigger replaces.
 - Rows that belong to a dataset (its resources, tag and theme links, and the datastore tables
   of its resources) raise it when they are added, changed or removed.
-- Rows that datasets share (themes and tags) raise the revision of every dataset linked to
-  them when they change.
-Organisations and licences are read with the dataset (their rows are part of the copy's key),
-so they need no trigger.
+- Rows that datasets share (themes, tags, organisations and licences) raise the revision of
+  every dataset linked to them when they change.
 
 The migrations that add the column and the triggers (``catalog/0009``, and ``datastore/0002``
 for its tables) build them with ``dataset_statements`` and ``statements``. On SQLite, a migration
@@ -39,18 +37,18 @@ def _raise(ids: str) -> str:
 
 
 def statements(vendor: str, table: str, column: str, *, via: tuple[str, str, str] | None = None,
-               shared_links: tuple[str, str] | None = None) -> list[str]:
+               shared_by: tuple[str, str, str] | None = None) -> list[str]:
     """The SQL creating the triggers that raise datasets' revisions on changes to ``table``.
 
     - ``column`` names the dataset (or, with ``via``, the row of another table that does);
-    - with ``shared_links`` ``(link table, link column)``, ``table`` is shared by datasets:
-      an update of one of its rows (``column`` is its key) raises every linked dataset.
+    - with ``shared_by`` ``(table, column, dataset column)``, ``table`` is shared by datasets,
+      found in that table where that column names the row: an update of one of its rows
+      (``column`` is its key) raises every one of them.
     """
     name = f"{table}_revision"
-    if shared_links is not None:
-        links, link_column = shared_links
-        ids = {"NEW": f"SELECT dataset_id FROM {links} WHERE {link_column} = NEW.{column}"}
-        events = {"UPDATE": [ids["NEW"]]}
+    if shared_by is not None:
+        links, link_column, dataset_column = shared_by
+        events = {"UPDATE": [f"SELECT {dataset_column} FROM {links} WHERE {link_column} = NEW.{column}"]}
     else:
         events = {
             "INSERT": [_dataset_of("NEW", column, via)],
@@ -91,8 +89,10 @@ def catalog_statements(vendor: str) -> list[str]:
         *statements(vendor, "catalog_resource", "dataset_id"),
         *statements(vendor, "catalog_dataset_tags", "dataset_id"),
         *statements(vendor, "catalog_dataset_themes", "dataset_id"),
-        *statements(vendor, "catalog_theme", "id", shared_links=("catalog_dataset_themes", "theme_id")),
-        *statements(vendor, "catalog_tag", "id", shared_links=("catalog_dataset_tags", "tag_id")),
+        *statements(vendor, "catalog_theme", "id", shared_by=("catalog_dataset_themes", "theme_id", "dataset_id")),
+        *statements(vendor, "catalog_tag", "id", shared_by=("catalog_dataset_tags", "tag_id", "dataset_id")),
+        *statements(vendor, "catalog_organisation", "id", shared_by=(DATASET, "organisation_id", "id")),
+        *statements(vendor, "catalog_licence", "id", shared_by=(DATASET, "licence_id", "id")),
     ]
 
 

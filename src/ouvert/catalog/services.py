@@ -12,10 +12,11 @@ import os
 import re
 import unicodedata
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,6 +102,36 @@ def get_dataset(name_or_id: str, *, actor, include_deleted: bool = False) -> Dat
     if dataset.state == State.DELETED and not include_deleted:
         raise NotFound(_("Dataset not found."))
     return dataset
+
+
+_REVISION_FIELDS = ("pk", "revision", "state", "private", "organisation_id", "created_by_id")
+_revision_sql: dict[tuple, str] = {}
+
+
+def dataset_revision(name_or_id: str, *, actor) -> tuple[uuid.UUID, int] | None:
+    """``(id, revision)`` of the dataset ``get_dataset`` would give ``actor``, read with one
+    narrow query, for answers kept per revision (``ouvert.catalog.revisions``); None when it is
+    not found that way, may not be seen or is deleted (``get_dataset`` then gives the answer)."""
+    try:
+        field, value = "id", uuid.UUID(str(name_or_id))
+    except ValueError:
+        field, value = "name", str(name_or_id).lower()
+    key = (connection.vendor, field)
+    sql = _revision_sql.get(key)
+    if sql is None:  # the statement is made once: building it costs more than running it
+        query = Dataset.objects.filter(**{field: value}).order_by().values_list(*_REVISION_FIELDS)[:1].query
+        sql = _revision_sql[key] = query.sql_with_params()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Dataset._meta.get_field(field).get_db_prep_value(value, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, revision, state, private, organisation_id, created_by_id = row
+    seen = SimpleNamespace(state=state, private=bool(private), created_by_id=created_by_id,
+                           organisation_id=Dataset._meta.get_field("organisation").target_field.to_python(organisation_id))
+    if state == State.DELETED or not permissions.can(actor, "dataset.view", seen):
+        return None
+    return Dataset._meta.pk.to_python(pk), revision
 
 
 def get_resource(resource_id: str, *, actor) -> Resource:

@@ -36,17 +36,16 @@ def package_dicts(datasets, language: str) -> list[dict]:
 #
 # A package dict of a dataset with hundreds of resources costs milliseconds to read and encode,
 # and is read far more often than it changes. Each web process keeps the encoded dicts it has
-# served, keyed by everything the dict is made of, so a change anywhere makes a new key and the
-# old entry is never served again (it just ages out): the dataset's, organisation's and
-# licence's rows, which the permission check has just read (so a change of any field counts,
-# even one written without touching ``modified``), the language and the site's address. The
-# dataset's row holds its ``revision``, which the database raises on every change to its
-# resources, tag and theme links, themes, tags and datastore tables (``ouvert.catalog.revisions``).
-# ``covered_tables()`` lists what the key covers; a test checks that ``dataset_dict`` reads no
-# other table, and another that a change to each of them changes the key. The cache serves
-# package_show and package_search's results, only for datasets the caller has been allowed to
-# see (checked, or found by a search of what they may see); the dict does not depend on who
-# asks. Entries also expire after ``PACKAGE_CACHE_SECONDS``.
+# served, keyed by the dataset's id and ``revision``, which the database raises on every change
+# to the dataset's row and to what its dict is made of: its resources, tag and theme links,
+# themes, tags, organisation, licence and datastore tables (``ouvert.catalog.revisions``). A
+# change anywhere makes a new key, and the old entry is never served again (it just ages out).
+# ``covered_tables()`` lists those tables; a test checks that ``dataset_dict`` reads no other,
+# and another that a change to each of them raises the revision. The cache serves package_show
+# and package_search's results, only for datasets the caller has been allowed to see (checked,
+# or found by a search of what they may see); the dict does not depend on who asks, only on the
+# language and the site's address, also in the key. Entries also expire after
+# ``PACKAGE_CACHE_SECONDS``.
 
 PACKAGE_CACHE_SECONDS = 30
 PACKAGE_CACHE_MAX_CHARS = 32 * 1024 * 1024  # per process
@@ -63,11 +62,19 @@ def covered_tables() -> set[str]:
     return tables | ({relation.related.related_model._meta.db_table} if relation is not None else set())
 
 
-def _row(instance) -> str:
-    """Every stored field of ``instance``, as a hashable text (JSON fields hold dicts)."""
-    if instance is None:
-        return ""
-    return repr([getattr(instance, field.attname) for field in instance._meta.concrete_fields])
+def _key(dataset_id, revision: int, language: str) -> tuple:
+    return (str(dataset_id), revision, language, settings.SITE_URL)
+
+
+def cached_package_json(dataset_id, revision: int, language: str) -> EncodedJSON | None:
+    """The package dict of a dataset at ``revision`` (already allowed to the caller), encoded,
+    if this process holds it."""
+    with _cache_lock:
+        found = _cache.get(_key(dataset_id, revision, language))
+        if found is not None and time.monotonic() - found[0] < PACKAGE_CACHE_SECONDS:
+            _cache.move_to_end(_key(dataset_id, revision, language))
+            return found[1]
+    return None
 
 
 def package_json(dataset: Dataset, language: str) -> EncodedJSON:
@@ -80,7 +87,7 @@ def package_jsons(datasets: list[Dataset], language: str) -> list[EncodedJSON]:
     """``package_json`` of each of ``datasets`` (read with their organisation and licence, and
     already allowed to the caller), in their order; those not in the cache are read together,
     in a few queries whatever their number."""
-    keys = [(_row(d), _row(d.organisation), _row(d.licence), language, settings.SITE_URL) for d in datasets]
+    keys = [_key(d.pk, d.revision, language) for d in datasets]
     now = time.monotonic()
     encoded: list[EncodedJSON | None] = [None] * len(datasets)
     with _cache_lock:

@@ -12,7 +12,7 @@ from ouvert.core.errors import NotFound, ValidationFailed
 
 from .. import convert, params
 from ..registry import ANYONE, WRITE, Call, action
-from .common import EncodedJSON, package_dicts, package_json
+from .common import EncodedJSON, cached_package_json, package_dicts, package_json
 
 ACTIVITY_TYPES = {"catalog.dataset.created": "new package", "catalog.dataset.deleted": "deleted package"}
 
@@ -33,8 +33,11 @@ def package_show(call: Call) -> EncodedJSON:
     Parameters: ``id`` (the dataset's id or name). Private datasets and drafts are found only
     by those allowed to see them; for anyone else they do not exist.
     """
-    dataset = services.get_dataset(params.identifier(call.params, alternatives=("name",)), actor=call.actor)
-    return package_json(dataset, call.language)
+    identifier = params.identifier(call.params, alternatives=("name",))
+    current = services.dataset_revision(identifier, actor=call.actor)
+    if current is not None and (cached := cached_package_json(*current, call.language)) is not None:
+        return cached
+    return package_json(services.get_dataset(identifier, actor=call.actor), call.language)
 
 
 @action("package_list", auth=ANYONE)

@@ -178,3 +178,23 @@ def test_private_and_draft_visibility():
     with pytest.raises(NotFound):
         services.get_dataset(draft.name, actor=member)
     assert services.get_dataset(draft.name, actor=editor)
+
+
+def test_dataset_revision_agrees_with_get_dataset():
+    member, editor, outsider, root = make_user(), make_user(), make_user(), make_user(sysadmin=True)
+    org = make_organisation(editors=[editor], members=[member])
+    datasets = [make_dataset(org, "public"), make_dataset(org, "private", private=True),
+                make_dataset(org, "draft", state="draft"), make_dataset(org, "gone")]
+    services.delete_dataset(datasets[-1], actor=root)
+    for actor in (None, outsider, member, editor, root):
+        for dataset in datasets:
+            for identifier in (dataset.name, dataset.name.upper(), str(dataset.pk)):
+                current = services.dataset_revision(identifier, actor=actor)
+                try:
+                    found = services.get_dataset(identifier, actor=actor)
+                except NotFound:
+                    assert current is None, (actor, identifier)
+                else:
+                    assert current == (found.pk, found.revision), (actor, identifier)
+    assert services.dataset_revision("nowhere", actor=root) is None
+    assert services.dataset_revision(str(uuid.uuid4()), actor=root) is None
