@@ -14,6 +14,17 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _forget_term_numbers():
+    """Each test starts without the term numbers a process remembers once they are committed:
+    a test that runs its commit callbacks inside a transaction it then rolls back
+    (``django_capture_on_commit_callbacks(execute=True)``) would leave numbers that no longer
+    exist, a state no real commit can produce."""
+    from ouvert.catalog.search import postings
+
+    postings.forget_terms()
+
+
 def _is_transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     return bool(

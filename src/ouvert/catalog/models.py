@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ouvert.core.i18n import BilingualMixin
 
+from .revisions import new_revision
+
 NAME_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]{1,99}$",
     _("Use 2 to 100 lowercase letters, digits, hyphens or underscores, starting with a letter or digit."),
@@ -150,8 +152,8 @@ class Dataset(BilingualMixin, models.Model):
     modified = models.DateTimeField(auto_now=True, db_index=True)
     published = models.DateTimeField(null=True, blank=True)
     # Raised by the database on every change to the dataset or to what it is shown with
-    # (ouvert.catalog.revisions); never written by the application.
-    revision = models.BigIntegerField(default=0, editable=False)
+    # (ouvert.catalog.revisions); only its first value comes from the application.
+    revision = models.BigIntegerField(default=new_revision, editable=False)
 
     class Meta:
         ordering = ["-modified"]

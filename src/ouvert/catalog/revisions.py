@@ -18,9 +18,16 @@ that rebuilds one of these tables drops its triggers: it must create them again 
 
 from __future__ import annotations
 
+import random
 import re
 
 DATASET = "catalog_dataset"
+
+
+def new_revision() -> int:
+    """A new dataset's first revision: random, so that a dataset deleted and made again with
+    the same id (an importer keeps other portals' ids) never repeats a revision it had."""
+    return random.getrandbits(62)
 
 
 def _dataset_of(alias: str, column: str, via: tuple[str, str, str] | None) -> str:

@@ -132,6 +132,17 @@ def test_a_stale_copy_saved_never_lowers_the_revision(world):
     assert _revision(dataset) > raised
 
 
+def test_a_dataset_made_again_with_the_same_id_is_never_served_its_old_copy(api, world):
+    dataset = with_links(world, "again", 2)
+    first = show(api, dataset)
+    Dataset.objects.filter(pk=dataset.pk).delete()  # gone for good, as before a re-import
+    again = services.create_dataset(actor=world.sysadmin, organisation=world.alpha, state="active", id=dataset.pk,
+                                    data={"name": "again", "title_fr": "Autre chose", "title_en": "Something else"})
+    assert again.revision != dataset.revision
+    shown = show(api, again, lang="fr")
+    assert shown["id"] == first["id"] and shown["title"] == "Autre chose" and shown["num_resources"] == 0
+
+
 def test_cached_answer_is_the_same_as_a_fresh_one(api, world):
     first = show(api, world.public)
     second = show(api, world.public)

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='dataset',
             name='revision',
-            field=models.BigIntegerField(default=0, editable=False),
+            field=models.BigIntegerField(default=revisions.new_revision, editable=False),
         ),
         migrations.RunPython(forward, backward),
     ]
