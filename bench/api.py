@@ -113,15 +113,7 @@ class Client:
 
 def sequential(client: Client, n: int, make_call) -> dict:
     """``n`` calls one after the other (after 3 unmeasured): p50 and p95 in milliseconds."""
-    for i in range(3):
-        make_call(client, -1 - i)
-    times = []
-    for i in range(n):
-        started = time.perf_counter()
-        make_call(client, i)
-        times.append((time.perf_counter() - started) * 1000)
-    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "n": n,
-            "rps": 1000 / statistics.mean(times)}
+    return alternating(client, n, {"calls": make_call})["calls"]
 
 
 def alternating(client: Client, n: int, calls: dict) -> dict:

@@ -66,15 +66,19 @@ def _key(dataset_id, revision: int, language: str) -> tuple:
     return (str(dataset_id), revision, language, settings.SITE_URL)
 
 
+def _cached(key: tuple, now: float) -> EncodedJSON | None:
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None and now - found[0] < PACKAGE_CACHE_SECONDS:
+            _cache.move_to_end(key)
+            return found[1]
+    return None
+
+
 def cached_package_json(dataset_id, revision: int, language: str) -> EncodedJSON | None:
     """The package dict of a dataset at ``revision`` (already allowed to the caller), encoded,
     if this process holds it."""
-    with _cache_lock:
-        found = _cache.get(_key(dataset_id, revision, language))
-        if found is not None and time.monotonic() - found[0] < PACKAGE_CACHE_SECONDS:
-            _cache.move_to_end(_key(dataset_id, revision, language))
-            return found[1]
-    return None
+    return _cached(_key(dataset_id, revision, language), time.monotonic())
 
 
 def package_json(dataset: Dataset, language: str) -> EncodedJSON:
@@ -89,13 +93,7 @@ def package_jsons(datasets: list[Dataset], language: str) -> list[EncodedJSON]:
     in a few queries whatever their number."""
     keys = [_key(d.pk, d.revision, language) for d in datasets]
     now = time.monotonic()
-    encoded: list[EncodedJSON | None] = [None] * len(datasets)
-    with _cache_lock:
-        for i, key in enumerate(keys):
-            found = _cache.get(key)
-            if found is not None and now - found[0] < PACKAGE_CACHE_SECONDS:
-                _cache.move_to_end(key)
-                encoded[i] = found[1]
+    encoded = [_cached(key, now) for key in keys]
     missing = [i for i, found in enumerate(encoded) if found is None]
     if missing:
         # Read after the keys, so an entry never holds an older state than its key says.

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from .analysis import QueryWord
-from .postings import POSTINGS, TERMS, VERSION
+from .postings import POSTINGS, TERMS, VERSION, database_key
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +90,6 @@ def stored_token(connection) -> int | None:
     return row[0] if row else None
 
 
-def _key(connection) -> tuple:
-    return (connection.alias, connection.vendor, str(connection.settings_dict.get("NAME")))
-
-
 def snapshot(connection) -> Snapshot | None:
     """The snapshot to answer a search on ``connection`` from, or None to read the database."""
     chosen = mode()
@@ -102,7 +98,7 @@ def snapshot(connection) -> Snapshot | None:
     if not connection.in_atomic_block:
         connection.ouvert_search_dirty = False
     dirty = getattr(connection, "ouvert_search_dirty", False)
-    key = _key(connection)
+    key = database_key(connection)
     token = None if dirty else stored_token(connection)
     with _lock:
         found = _snapshots.get(key)
@@ -132,7 +128,7 @@ def _refresh_in_background(alias: str, key: tuple) -> None:
 def refresh(alias: str, key: tuple | None = None) -> Snapshot | None:
     """Read a snapshot of the committed index on this thread's connection and keep it."""
     connection = connections[alias]
-    key = key or _key(connection)
+    key = key or database_key(connection)
     try:
         outermost = not connection.in_atomic_block
         with transaction.atomic(using=alias):

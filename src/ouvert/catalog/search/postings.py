@@ -65,9 +65,10 @@ def pack(term_weights: dict[str, int], ids: dict[str, int]) -> tuple[bytes, byte
     return numbers[order].tobytes(), values[order].tobytes()
 
 
-def _database(db) -> tuple:
-    settings = db.settings_dict
-    return (db.vendor, settings.get("NAME"), settings.get("HOST"), settings.get("PORT"))
+def database_key(connection) -> tuple:
+    """Which database a connection reads, for what a process keeps per database (term numbers
+    here, the index snapshot in ``memory``)."""
+    return (connection.alias, connection.vendor, str(connection.settings_dict.get("NAME")))
 
 
 def forget_terms() -> None:
@@ -88,7 +89,7 @@ def term_ids(cursor, terms: Iterable[str]) -> dict[str, int]:
     """The numbers of ``terms``, numbering those not yet known: those this process has seen
     committed come from memory, the others cost two statements per ``CHUNK`` terms. Only new
     terms are inserted, so that no number is spent on a term already known."""
-    database = _database(cursor.db)
+    database = database_key(cursor.db)
     known = _known.get(database, {})
     found = {}
     missing = []
