@@ -154,6 +154,8 @@ class Dataset(BilingualMixin, models.Model):
     # Raised by the database on every change to the dataset or to what it is shown with
     # (ouvert.catalog.revisions); only its first value comes from the application.
     revision = models.BigIntegerField(default=new_revision, editable=False)
+    # Raised by the database on every change to its resources' datastore tables.
+    datastore_revision = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-modified"]
@@ -170,6 +172,12 @@ class Dataset(BilingualMixin, models.Model):
     @property
     def is_public(self) -> bool:
         return self.state == State.ACTIVE and not self.private
+
+    @property
+    def revisions(self) -> tuple[int, int]:
+        """What a copy of the dataset's package dict is kept under: ``revision`` and
+        ``datastore_revision`` as read with the dataset."""
+        return (self.revision, self.datastore_revision)
 
 
 def resource_upload_to(instance: Resource, filename: str) -> str:

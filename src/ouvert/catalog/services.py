@@ -104,14 +104,15 @@ def get_dataset(name_or_id: str, *, actor, include_deleted: bool = False) -> Dat
     return dataset
 
 
-_REVISION_FIELDS = ("pk", "revision", "state", "private", "organisation_id", "created_by_id")
+_REVISION_FIELDS = ("pk", "revision", "datastore_revision", "state", "private", "organisation_id", "created_by_id")
 _revision_sql: dict[tuple, str] = {}
 
 
-def dataset_revision(name_or_id: str, *, actor) -> tuple[uuid.UUID, int] | None:
-    """``(id, revision)`` of the dataset ``get_dataset`` would give ``actor``, read with one
-    narrow query, for answers kept per revision (``ouvert.catalog.revisions``); None when it is
-    not found that way, may not be seen or is deleted (``get_dataset`` then gives the answer)."""
+def dataset_revision(name_or_id: str, *, actor) -> tuple[uuid.UUID, tuple[int, int]] | None:
+    """``(id, revisions)`` (``Dataset.revisions``) of the dataset ``get_dataset`` would give
+    ``actor``, read with one narrow query, for answers kept per revision
+    (``ouvert.catalog.revisions``); None when it is not found that way, may not be seen or is
+    deleted (``get_dataset`` then gives the answer)."""
     try:
         field, value = "id", uuid.UUID(str(name_or_id))
     except ValueError:
@@ -126,12 +127,12 @@ def dataset_revision(name_or_id: str, *, actor) -> tuple[uuid.UUID, int] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, revision, state, private, organisation_id, created_by_id = row
+    pk, revision, datastore_revision, state, private, organisation_id, created_by_id = row
     seen = SimpleNamespace(state=state, private=bool(private), created_by_id=created_by_id,
                            organisation_id=Dataset._meta.get_field("organisation").target_field.to_python(organisation_id))
     if state == State.DELETED or not permissions.can(actor, "dataset.view", seen):
         return None
-    return Dataset._meta.pk.to_python(pk), revision
+    return Dataset._meta.pk.to_python(pk), (revision, datastore_revision)
 
 
 def get_resource(resource_id: str, *, actor) -> Resource:
@@ -445,6 +446,7 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
         position = cleaned.pop("position", None)
         if position is None:
             position = 0 if dataset.last_position is None else dataset.last_position + 1
+        last = dataset.last_position is None or position > dataset.last_position
         resource = Resource(dataset=dataset, position=position, **cleaned)
         if id is not None:
             resource.id = id
@@ -457,7 +459,10 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
                         changes=_created_changes(resource))
-        search.index_dataset(dataset)
+        if last:
+            search.index_new_resources(dataset, [resource], revision=dataset.revision)
+        else:
+            search.index_dataset(dataset)
     transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
 
@@ -477,10 +482,12 @@ def add_links(dataset: Dataset, *, actor, links: list[tuple[dict, uuid.UUID | No
         dataset = _lock_for_new_resource(dataset)
         highest = dataset.last_position
         resources = []
+        last = True  # each one after all those before it
         for cleaned, id in cleaned_links:
             position = cleaned.pop("position", None)
             if position is None:
                 position = 0 if highest is None else highest + 1
+            last = last and (highest is None or position > highest)
             highest = position if highest is None else max(highest, position)
             resource = Resource(dataset=dataset, position=position, **cleaned)
             if id is not None:
@@ -493,7 +500,10 @@ def add_links(dataset: Dataset, *, actor, links: list[tuple[dict, uuid.UUID | No
             _activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset,
                       organisation=dataset.organisation, changes=_created_changes(resource))
             for resource in resources])
-        search.index_dataset(dataset)
+        if last:
+            search.index_new_resources(dataset, resources, revision=dataset.revision)
+        else:
+            search.index_dataset(dataset)
     for resource in resources:
         transaction.on_commit(lambda resource=resource: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resources
@@ -501,7 +511,9 @@ def add_links(dataset: Dataset, *, actor, links: list[tuple[dict, uuid.UUID | No
 
 def _lock_for_new_resource(dataset: Dataset) -> Dataset:
     """The dataset, locked (not its organisation), with its organisation for the activity and
-    ``last_position`` (None without resources), in one query whatever its resources."""
+    ``last_position`` (None without resources), in one query whatever its resources; its
+    ``revision``, read under the lock, is the one the index entry is checked against
+    (``search.index_new_resources``)."""
     last = Resource.objects.filter(dataset=OuterRef("pk")).order_by("-position").values("position")[:1]
     return (Dataset.objects.select_for_update(of=("self",)).select_related("organisation")
             .annotate(last_position=Subquery(last)).get(pk=dataset.pk))

@@ -36,12 +36,13 @@ def package_dicts(datasets, language: str) -> list[dict]:
 #
 # A package dict of a dataset with hundreds of resources costs milliseconds to read and encode,
 # and is read far more often than it changes. Each web process keeps the encoded dicts it has
-# served, keyed by the dataset's id and ``revision``, which the database raises on every change
+# served, keyed by the dataset's id and ``revisions``, which the database raises on every change
 # to the dataset's row and to what its dict is made of: its resources, tag and theme links,
-# themes, tags, organisation, licence and datastore tables (``ouvert.catalog.revisions``). A
-# change anywhere makes a new key, and the old entry is never served again (it just ages out).
-# ``covered_tables()`` lists those tables; a test checks that ``dataset_dict`` reads no other,
-# and another that a change to each of them raises the revision. The cache serves package_show
+# themes, tags, organisation and licence (``revision``) and its datastore tables
+# (``datastore_revision``; see ``ouvert.catalog.revisions``). A change anywhere makes a new
+# key, and the old entry is never served again (it just ages out). ``covered_tables()`` lists
+# those tables; a test checks that ``dataset_dict`` reads no other, and another that a change to
+# each of them raises one of the two. The cache serves package_show
 # and package_search's results, only for datasets the caller has been allowed to see (checked,
 # or found by a search of what they may see); the dict does not depend on who asks, only on the
 # language and the site's address, also in the key. Entries also expire after
@@ -62,8 +63,8 @@ def covered_tables() -> set[str]:
     return tables | ({relation.related.related_model._meta.db_table} if relation is not None else set())
 
 
-def _key(dataset_id, revision: int, language: str) -> tuple:
-    return (str(dataset_id), revision, language, settings.SITE_URL)
+def _key(dataset_id, revisions: tuple[int, int], language: str) -> tuple:
+    return (str(dataset_id), revisions, language, settings.SITE_URL)
 
 
 def _cached(key: tuple, now: float) -> EncodedJSON | None:
@@ -75,10 +76,10 @@ def _cached(key: tuple, now: float) -> EncodedJSON | None:
     return None
 
 
-def cached_package_json(dataset_id, revision: int, language: str) -> EncodedJSON | None:
-    """The package dict of a dataset at ``revision`` (already allowed to the caller), encoded,
-    if this process holds it."""
-    return _cached(_key(dataset_id, revision, language), time.monotonic())
+def cached_package_json(dataset_id, revisions: tuple[int, int], language: str) -> EncodedJSON | None:
+    """The package dict of a dataset at ``revisions`` (``Dataset.revisions``; already allowed
+    to the caller), encoded, if this process holds it."""
+    return _cached(_key(dataset_id, revisions, language), time.monotonic())
 
 
 def package_json(dataset: Dataset, language: str) -> EncodedJSON:
@@ -91,7 +92,7 @@ def package_jsons(datasets: list[Dataset], language: str) -> list[EncodedJSON]:
     """``package_json`` of each of ``datasets`` (read with their organisation and licence, and
     already allowed to the caller), in their order; those not in the cache are read together,
     in a few queries whatever their number."""
-    keys = [_key(d.pk, d.revision, language) for d in datasets]
+    keys = [_key(d.pk, d.revisions, language) for d in datasets]
     now = time.monotonic()
     encoded = [_cached(key, now) for key in keys]
     missing = [i for i, found in enumerate(encoded) if found is None]

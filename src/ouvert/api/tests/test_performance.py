@@ -75,22 +75,25 @@ def test_the_cache_key_covers_every_table_the_package_dict_reads(world):
     assert read and read <= covered_tables(), read - covered_tables()
 
 
-def _revision(dataset) -> int:
-    return Dataset.objects.filter(pk=dataset.pk).values_list("revision", flat=True).get()
+def _revision(dataset, counter: str = "revision") -> int:
+    return Dataset.objects.filter(pk=dataset.pk).values_list(counter, flat=True).get()
 
 
-def test_every_change_to_what_the_dict_is_made_of_raises_the_revision(world):
-    """Whoever writes, and however: querysets and raw SQL, no service involved."""
+def test_every_change_to_what_the_dict_is_made_of_raises_a_revision(world):
+    """Whoever writes, and however: querysets and raw SQL, no service involved. Changes to the
+    catalog raise ``revision`` alone, changes to datastore tables ``datastore_revision`` alone."""
     dataset = with_links(world, "raised", 2)
     other = with_links(world, "untouched", 1)
     changes = []
 
-    def changed(label, change, *, shared=False):
-        before, untouched = _revision(dataset), _revision(other)
+    def changed(label, change, *, shared=False, counter="revision"):
+        still = "datastore_revision" if counter == "revision" else "revision"
+        before, untouched, kept = _revision(dataset, counter), _revision(other, counter), _revision(dataset, still)
         change()
         changes.append(label)
-        assert _revision(dataset) > before, label
-        assert (_revision(other) > untouched) if shared else (_revision(other) == untouched), label
+        assert _revision(dataset, counter) > before, label
+        assert (_revision(other, counter) > untouched) if shared else (_revision(other, counter) == untouched), label
+        assert _revision(dataset, still) == kept, label
 
     resource = Resource.objects.filter(dataset=dataset).first()
     changed("resource added", lambda: Resource.objects.create(dataset=dataset, kind="url", url="https://example.org/x"))
@@ -115,9 +118,12 @@ def test_every_change_to_what_the_dict_is_made_of_raises_the_revision(world):
     if hasattr(Resource, "datatable"):
         table_model = Resource.datatable.related.related_model
         resource = Resource.objects.filter(dataset=dataset).first()
-        changed("datastore table added", lambda: table_model.objects.create(resource=resource))
-        changed("datastore table changed", lambda: table_model.objects.filter(resource=resource).update(primary_key=["a"]))
-        changed("datastore table removed", lambda: table_model.objects.filter(resource=resource).delete())
+        datastore = "datastore_revision"
+        changed("datastore table added", lambda: table_model.objects.create(resource=resource), counter=datastore)
+        changed("datastore table changed", lambda: table_model.objects.filter(resource=resource).update(
+            primary_key=["a"]), counter=datastore)
+        changed("datastore table removed", lambda: table_model.objects.filter(resource=resource).delete(),
+                counter=datastore)
     assert len(changes) >= 14
 
 
@@ -130,6 +136,20 @@ def test_a_stale_copy_saved_never_lowers_the_revision(world):
     stale.spatial = "Québec"
     stale.save()  # writes back its old revision, which the database replaces
     assert _revision(dataset) > raised
+
+
+def test_a_stale_copy_saved_never_lowers_the_datastore_revision(world):
+    if not hasattr(Resource, "datatable"):
+        pytest.skip("the datastore app is not installed")
+    dataset = with_links(world, "stale-table", 1)
+    stale = Dataset.objects.get(pk=dataset.pk)
+    Resource.datatable.related.related_model.objects.create(resource=dataset.resources.get())
+    raised = _revision(dataset, "datastore_revision")
+    assert raised > stale.datastore_revision
+    stale.spatial = "Québec"
+    stale.save()
+    assert _revision(dataset, "datastore_revision") == raised
+    assert _revision(dataset) > stale.revision
 
 
 def test_a_dataset_made_again_with_the_same_id_is_never_served_its_old_copy(api, world):

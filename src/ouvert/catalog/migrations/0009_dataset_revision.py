@@ -8,13 +8,13 @@ from ouvert.catalog import revisions
 
 
 def forward(apps, schema_editor):
-    for statement in revisions.catalog_statements(schema_editor.connection.vendor):
+    for statement in revisions.catalog_statements(schema_editor.connection.vendor, datastore_revision=False):
         schema_editor.execute(statement, params=None)
 
 
 def backward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for statement in revisions.drop_statements(vendor, revisions.catalog_statements(vendor)):
+    for statement in revisions.drop_statements(vendor, revisions.catalog_statements(vendor, datastore_revision=False)):
         schema_editor.execute(statement, params=None)
 
 

@@ -1,7 +1,8 @@
 """Catalog search: one interface, two back ends (SQLite FTS5 embedded, PostgreSQL full text).
 
-Services keep the index in step (``index_dataset``, ``remove_dataset``, ``reindex_organisation``,
-``reindex_theme``), inside their own transaction; readers call ``search_datasets``.
+Services keep the index in step (``index_dataset``, ``index_new_resources``, ``remove_dataset``,
+``reindex_organisation``, ``reindex_theme``), inside their own transaction; readers call
+``search_datasets``.
 ``settings.OUVERT_SEARCH_BACKEND`` chooses the back end; nothing here or in callers depends on
 which one it is.
 
@@ -30,7 +31,8 @@ from .engine import ORDER_FIELDS, SORTS, SearchResult
 from .engine import search_datasets as _search_datasets
 
 __all__ = [
-    "FACETS", "ORDER_FIELDS", "SORTS", "SearchResult", "deferred", "index_dataset", "index_datasets", "rebuild_index",
+    "FACETS", "ORDER_FIELDS", "SORTS", "SearchResult", "deferred", "index_dataset", "index_datasets",
+    "index_new_resources", "rebuild_index",
     "reindex_organisation", "reindex_theme", "remove_dataset", "search_datasets",
 ]
 
@@ -54,6 +56,24 @@ def index_dataset(dataset) -> None:
         remove_dataset(dataset.pk)
         return
     get_backend().save(document_from(source))
+
+
+def index_new_resources(dataset, resources: list, *, revision: int) -> None:
+    """Bring the index entry of ``dataset`` up to date after ``resources`` were added after all
+    its others, with no other change to it than its ``modified``. ``revision`` is the dataset's
+    revision read, with the dataset locked, before they were added.
+
+    When the entry holds that revision, it is added to (``SearchBackend.add_resources``), at a
+    cost that does not depend on the number of the dataset's other resources; otherwise (it was
+    changed since in a way the entry does not show, such as by a queryset update) the dataset is
+    indexed again from what is stored, as by ``index_dataset``.
+    """
+    pending = _pending.get()
+    if pending is not None:
+        pending.ids.add(dataset.pk)
+        return
+    if not get_backend().add_resources(dataset.pk, resources, revision):
+        index_dataset(dataset)
 
 
 def remove_dataset(dataset_id) -> None:

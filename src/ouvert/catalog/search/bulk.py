@@ -17,7 +17,7 @@ from django.db import connection
 from .documents import Source
 
 DATASET_FIELDS = ("id", "name", "title_fr", "title_en", "description_fr", "description_en", "spatial", "state",
-                  "private", "organisation_id", "created_by_id", "licence_id", "created", "modified")
+                  "private", "organisation_id", "created_by_id", "licence_id", "created", "modified", "revision")
 RESOURCE_FIELDS = ("title_fr", "title_en", "description_fr", "description_en", "format", "filename")
 ResourceRow = namedtuple("ResourceRow", RESOURCE_FIELDS)
 
@@ -30,6 +30,9 @@ def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Sou
     datasets = Dataset.objects.filter(pk__in=dataset_ids)
     if exclude_deleted:
         datasets = datasets.exclude(state=State.DELETED)
+    # The datasets' rows, and so their revisions, are read first: what is read after them is at
+    # least as recent, and a change committed in between raises the revision past the one read,
+    # so an entry never claims a revision whose state it does not hold.
     rows = {row["id"]: row for row in datasets.values(*DATASET_FIELDS)}
     if not rows:
         return

@@ -33,6 +33,12 @@ class Document:
     # sort_title_fr, sort_title_en, created, modified.
     attributes: dict = field(default_factory=dict)
     facets: list[tuple[str, str]] = field(default_factory=list)  # (facet, value), no duplicates
+    # The dataset's ``revision`` when it was read (``ouvert.catalog.revisions``), and the distinct
+    # terms of its resources (the end of ``extra``; None when ``extra`` was cut): with them, the
+    # entry of a dataset given new resources is brought up to date by adding to it
+    # (``ouvert.catalog.search.index_new_resources``).
+    revision: int | None = None
+    resource_terms: tuple[str, ...] | None = None
 
     def fields(self) -> dict[str, list[str]]:
         return {name: getattr(self, name) for name in FIELDS}
@@ -75,6 +81,23 @@ def _resource_terms(title_fr: str, title_en: str, description_fr: str, descripti
                  + analyse(description_en, "en") + analyse(format) + analyse(filename))
 
 
+def resource_terms(resources) -> tuple[str, ...]:
+    """The distinct terms of ``resources``, in the order they first appear.
+
+    Each counts once in an entry: a dataset is about what its resources are about, not about
+    how many there are (two hundred monthly files named "Budget" would otherwise outweigh a
+    title), and its entry grows with their vocabulary rather than their number."""
+    return tuple(dict.fromkeys(itertools.chain.from_iterable(
+        _resource_terms(resource.title_fr, resource.title_en, resource.description_fr, resource.description_en,
+                        resource.format, resource.filename)
+        for resource in resources)))
+
+
+def format_facets(resources) -> list[tuple[str, str]]:
+    """The ``format`` facet values of ``resources``, in their order (duplicates left in)."""
+    return [("format", resource.format[:MAX_FACET_VALUE]) for resource in resources if resource.format]
+
+
 def document_from(source: Source) -> Document:
     dataset = source.dataset
     title = _bilingual(dataset, "title")
@@ -82,18 +105,12 @@ def document_from(source: Source) -> Document:
         title += analyse(name, language)
     body = _bilingual(dataset, "description") + analyse(dataset.spatial)
     extra = _bilingual(source.organisation, "title") + analyse(dataset.name)
-    # Each distinct term of the resources counts once: a dataset is about what its resources are
-    # about, not about how many there are (two hundred monthly files named "Budget" would
-    # otherwise outweigh a title), and its entry, rewritten on every change to one of them,
-    # grows with their vocabulary rather than their number.
-    extra += dict.fromkeys(itertools.chain.from_iterable(
-        _resource_terms(resource.title_fr, resource.title_en, resource.description_fr, resource.description_en,
-                        resource.format, resource.filename)
-        for resource in source.resources))
+    resources = resource_terms(source.resources)
+    extra += resources
     facets = [("organisation", source.organisation.name)]
     facets += [("theme", name) for name in source.themes]
     facets += [("tag", name) for name, _language in source.tags]
-    facets += [("format", resource.format) for resource in source.resources]
+    facets += format_facets(source.resources)
     if dataset.licence_id:
         facets.append(("licence", dataset.licence_id))
     return Document(
@@ -114,4 +131,6 @@ def document_from(source: Source) -> Document:
             "modified": dataset.modified,
         },
         facets=list(dict.fromkeys((facet, value[:MAX_FACET_VALUE]) for facet, value in facets if value)),
+        revision=getattr(dataset, "revision", None),
+        resource_terms=resources if len(extra) <= MAX_TERMS_PER_FIELD else None,
     )

@@ -8,6 +8,12 @@ its number of terms. A weight is the term's occurrences weighted by field (``FIE
 shifted left by one bit, the low bit telling whether the term is in the ``title`` field (which
 the title tiers test). The table is apart from ``catalog_search_entry``, which searches in the
 database read for every match and which must stay narrow.
+
+It also keeps, for each entry, the ``revision`` of the dataset it holds
+(``ouvert.catalog.revisions``) and ``resource_ids``, the numbers of its resources' distinct
+terms (as ``term_ids``; NULL when the ``extra`` field was cut): with them, an entry whose
+dataset was given new resources and nothing else is added to (``add_once``,
+``SearchBackend.add_resources``) rather than made again from all its resources.
 """
 
 from __future__ import annotations
@@ -63,6 +69,35 @@ def pack(term_weights: dict[str, int], ids: dict[str, int]) -> tuple[bytes, byte
     values = np.fromiter(term_weights.values(), dtype="<u2", count=len(term_weights))
     order = np.argsort(numbers, kind="stable")
     return numbers[order].tobytes(), values[order].tobytes()
+
+
+def pack_ids(numbers: Iterable[int]) -> bytes:
+    """Term numbers as a blob of distinct 32-bit integers in rising order (``resource_ids``)."""
+    return np.unique(np.fromiter(numbers, dtype="<u4")).astype("<u4").tobytes()
+
+
+def add_once(term_ids: bytes, term_weights: bytes, numbers: np.ndarray, *,
+             field: str = "extra", most: int = 255) -> tuple[bytes, bytes] | None:
+    """``term_ids`` and ``term_weights`` of an entry (see ``pack``) with one more occurrence in
+    ``field`` of each of the distinct terms ``numbers``; None when one of them already weighs
+    more than ``most`` (it may then be at a limit of the back ends', which indexing it again
+    respects)."""
+    ids = np.frombuffer(term_ids, dtype="<u4")
+    values = np.frombuffer(term_weights, dtype="<u2").astype(np.int64)
+    numbers = np.asarray(numbers, dtype="<u4")
+    at = np.searchsorted(ids, numbers)
+    present = at < len(ids)
+    present[present] = ids[at[present]] == numbers[present]
+    if np.any(values[at[present]] >> 1 > most):
+        return None
+    weight = FIELD_WEIGHTS[field]
+    found = at[present]
+    values[found] = np.minimum((values[found] >> 1) + weight, MAX_WEIGHT) << 1 | (values[found] & 1)
+    fresh = np.sort(numbers[~present])
+    where = np.searchsorted(ids, fresh)
+    ids = np.insert(ids, where, fresh)
+    values = np.insert(values, where, min(weight, MAX_WEIGHT) << 1)
+    return ids.astype("<u4").tobytes(), values.astype("<u2").tobytes()
 
 
 def database_key(connection) -> tuple:

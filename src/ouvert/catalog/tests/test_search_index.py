@@ -6,12 +6,13 @@ import struct
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
 from ouvert.accounts.permissions import visible_datasets
 from ouvert.catalog import search, services
-from ouvert.catalog.models import Dataset
+from ouvert.catalog.models import Dataset, Resource
 from ouvert.catalog.search.backends.base import unpack_code
 from ouvert.catalog.search.documents import build_document
 from ouvert.catalog.search.thesaurus import parse_clauses
@@ -176,7 +177,21 @@ def _index_rows():
         column = "document::text" if connection.vendor == "postgresql" else "title || '|' || body || '|' || extra"
         cursor.execute(f"SELECT dataset_id, {column} FROM catalog_search_document")
         documents = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
-    return entries, facets, documents
+        # The postings, by term, with the revision they hold and their resources' terms.
+        cursor.execute("SELECT id, term FROM catalog_search_term")
+        terms = dict(cursor.fetchall())
+        cursor.execute("SELECT e.dataset_id, p.term_ids, p.term_weights, p.length, p.revision, p.resource_ids, "
+                       "d.revision FROM catalog_search_postings p JOIN catalog_search_entry e ON e.id = p.id "
+                       "JOIN catalog_dataset d ON d.id = e.dataset_id")
+        postings = []
+        for dataset_id, ids, weights, length, revision, resource_ids, current in cursor.fetchall():
+            ids = struct.unpack(f"<{len(ids) // 4}I", bytes(ids))
+            assert list(ids) == sorted(set(ids))
+            weighted = sorted(zip((terms[i] for i in ids), struct.unpack(f"<{len(ids)}H", bytes(weights)), strict=True))
+            held = sorted(terms[i] for i in struct.unpack(f"<{len(resource_ids) // 4}I", bytes(resource_ids)))
+            assert revision == current  # every entry holds its dataset's revision here
+            postings.append((str(dataset_id), weighted, length, held))
+    return entries, facets, documents, sorted(postings)
 
 
 def test_bulk_rebuild_equals_incremental_indexing():
@@ -237,3 +252,98 @@ def test_resources_add_each_of_their_terms_once():
     services.add_resource(series, actor=root, data={"url": "https://example.org/2000.csv", "title_en": "Budget 2000",
                                                     "format": "CSV"})
     assert build_document(Dataset.objects.get(pk=series.pk)).extra == document.extra
+
+
+# --- new resources are added to an entry rather than indexed again with all the others ------
+
+@pytest.fixture
+def reindexed(monkeypatch):
+    """The datasets indexed again from all their rows (rather than added to)."""
+    found = []
+    read = search.bulk.sources
+
+    def sources(dataset_ids, **kwargs):
+        found.extend(dataset_ids)
+        return read(dataset_ids, **kwargs)
+
+    monkeypatch.setattr(search.bulk, "sources", sources)
+    return found
+
+
+def _link(dataset, actor, name: str, **data):
+    return services.add_resource(dataset, actor=actor, data={"url": f"https://example.org/{name}", **data})
+
+
+def test_new_resources_are_added_to_the_entry_as_indexing_again_would(reindexed):
+    root = make_user(sysadmin=True)
+    services.create_theme(actor=root, data={"name": "eau", "title_fr": "Eau", "title_en": "Water"})
+    org = make_organisation("org", title_fr="Ministère des Finances", title_en="Ministry of Finance")
+    dataset = plain(org, "budgets", title_fr="Budget des villes", title_en="City budgets", tags_fr=["budget"],
+                    themes=["eau"], licence="CC-BY-4.0", description_fr="Les budgets annuels, budget par budget.")
+    _link(dataset, root, "a.csv", title_fr="Budget 2001", format="CSV")
+    plain(org, "other", title_en="Unrelated")
+    reindexed.clear()
+    _link(dataset, root, "b.csv", title_fr="Budget 2002", description_en="Quarterly lines", format="CSV")
+    _link(dataset, root, "c.json", title_fr="Budget 2001", format="JSON")  # known words, a new format
+    _link(dataset, root, "d", title_en="Ministry of Finance")  # words of the organisation, no format
+    services.add_links(dataset, actor=root, links=[
+        ({"url": "https://example.org/e.xlsx", "title_en": "Budget 2003", "format": "XLSX"}, None),
+        ({"url": "https://example.org/f.csv", "title_en": "Sewers 2003", "format": "CSV"}, None)])
+    services.add_resource(dataset, actor=root, data={"title_en": "Upload 2004"},
+                          upload=SimpleUploadedFile("tableau.csv", b"a,b\n1,2\n"))
+    assert reindexed == []
+    added = _index_rows()
+    search.index_dataset(dataset)
+    assert _index_rows() == added
+    assert search.rebuild_index() == 2
+    assert _index_rows() == added
+    assert names("quarterly") == names("sewers") == names("2004") == ["budgets"]
+    formats = {value: count for value, _label, count in search.search_datasets("", actor=None).facets["format"]}
+    assert formats == {"CSV": 1, "JSON": 1, "XLSX": 1}
+
+
+def test_an_entry_changed_behind_its_back_is_indexed_again(reindexed):
+    root = make_user(sysadmin=True)
+    dataset = plain(name="changed")
+    first = _link(dataset, root, "a.csv", title_en="Roads", format="CSV")
+    assert reindexed == [dataset.pk]  # made by create_dataset; a.csv was added to it
+    reindexed.clear()
+    # A change the index was not told of: the next new resource indexes the dataset again.
+    Resource.objects.filter(pk=first.pk).update(title_en="Bridges")
+    _link(dataset, root, "b.csv", title_en="Tunnels")
+    assert reindexed == [dataset.pk]
+    assert names("bridges") == names("tunnels") == ["changed"] and names("roads") == []
+    # Datastore tables are not part of the entry: a change to one leaves it to be added to.
+    if hasattr(Resource, "datatable"):
+        Resource.datatable.related.related_model.objects.update_or_create(resource=first)
+        _link(dataset, root, "c.csv", title_en="Ferries")
+        assert reindexed == [dataset.pk]
+    # An entry written before entries kept their revision is indexed again, once.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_search_postings SET revision = NULL, resource_ids = NULL")
+    _link(dataset, root, "d.csv", title_en="Canals")
+    _link(dataset, root, "e.csv", title_en="Locks")
+    assert reindexed == [dataset.pk, dataset.pk]
+    added = _index_rows()
+    search.index_dataset(dataset)
+    assert _index_rows() == added
+    assert names("ferries") == names("locks") == ["changed"]
+
+
+def test_resources_placed_before_others_or_near_limits_index_again(reindexed):
+    root = make_user(sysadmin=True)
+    dataset = plain(name="placed", description_en=" ".join(["river"] * 300))
+    _link(dataset, root, "a.csv", title_en="Lakes")
+    reindexed.clear()
+    services.add_resource(dataset, actor=root, data={"url": "https://example.org/b.csv", "title_en": "Ponds",
+                                                     "position": 0})
+    assert reindexed == [dataset.pk]
+    # "river" weighs more than an entry is added to: back ends bound a term's positions.
+    _link(dataset, root, "c.csv", title_en="River mouths")
+    assert reindexed == [dataset.pk, dataset.pk]
+    _link(dataset, root, "d.csv", title_en="Estuaries")
+    assert reindexed == [dataset.pk, dataset.pk]
+    added = _index_rows()
+    search.index_dataset(dataset)
+    assert _index_rows() == added
+    assert names("ponds") == names("mouths") == names("estuaries") == ["placed"]

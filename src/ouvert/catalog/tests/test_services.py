@@ -195,6 +195,6 @@ def test_dataset_revision_agrees_with_get_dataset():
                 except NotFound:
                     assert current is None, (actor, identifier)
                 else:
-                    assert current == (found.pk, found.revision), (actor, identifier)
+                    assert current == (found.pk, found.revisions), (actor, identifier)
     assert services.dataset_revision("nowhere", actor=root) is None
     assert services.dataset_revision(str(uuid.uuid4()), actor=root) is None

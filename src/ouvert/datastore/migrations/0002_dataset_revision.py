@@ -7,7 +7,7 @@ from ouvert.catalog import revisions
 
 
 def _statements(vendor: str) -> list[str]:
-    return revisions.statements(vendor, "datastore_datatable", "resource_id", via=("catalog_resource", "id", "dataset_id"))
+    return revisions.datastore_statements(vendor, revisions.REVISION)
 
 
 def forward(apps, schema_editor):

@@ -17,15 +17,17 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 
+import numpy as np
 from django.db import connection
 
 from .. import memory, postings
 from ..documents import FACETS as FACET_NAMES
-from ..documents import Document
+from ..documents import Document, format_facets, resource_terms
 from ..postings import POSTINGS
 from ..thesaurus import QueryClause
 
 DOCUMENTS = "catalog_search_document"
+DATASETS = "catalog_dataset"
 ENTRIES = "catalog_search_entry"
 FACETS = "catalog_search_facet"
 VALUES = "catalog_search_value"
@@ -33,17 +35,24 @@ ATTRIBUTES = ("state", "private", "organisation_id", "created_by_id", "licence_i
               "sort_title_fr", "sort_title_en", "created", "modified")
 # Datasets per statement batch when writing many documents.
 BATCH_SIZE = 500
+# Entries of more terms are indexed again rather than added to: ``extra`` may not hold more than
+# ``documents.MAX_TERMS_PER_FIELD``, nor PostgreSQL's vectors positions beyond 16,383.
+APPEND_LIMIT = 16_000
 # A facet code: the facet's position in ``documents.FACETS`` above ``VALUE_BITS`` bits of value id.
 VALUE_BITS = 27
 VALUE_MASK = (1 << VALUE_BITS) - 1
 
 
+def facet_code(facet: str, value_id: int) -> int:
+    """The facet code of a ``(facet, value id)`` pair."""
+    if value_id > VALUE_MASK:
+        raise OverflowError("facet value id beyond the range of a facet code")
+    return FACET_NAMES.index(facet) << VALUE_BITS | value_id
+
+
 def pack_facets(pairs: Iterable[tuple[str, int]]) -> bytes:
     """``(facet, value id)`` pairs as the ``facet_codes`` of an entry: 32-bit little-endian codes."""
-    pairs = list(pairs)
-    if any(value_id > VALUE_MASK for _facet, value_id in pairs):
-        raise OverflowError("facet value id beyond the range of a facet code")
-    codes = [FACET_NAMES.index(facet) << VALUE_BITS | value_id for facet, value_id in pairs]
+    codes = [facet_code(facet, value_id) for facet, value_id in pairs]
     return struct.pack(f"<{len(codes)}i", *codes)
 
 
@@ -109,8 +118,11 @@ class SearchBackend:
                       pack_facets((pair[0], value_ids[pair]) for pair in document.facets)]
                      for db_id, document in zip(ids, batch, strict=True)])
                 cursor.executemany(
-                    f"INSERT INTO {POSTINGS} (id, term_ids, term_weights, length) VALUES (%s, %s, %s, %s)",
-                    [[docs[str(db_id)], *postings.pack(found, numbers), postings.length(document)]
+                    f"INSERT INTO {POSTINGS} (id, term_ids, term_weights, length, revision, resource_ids) "
+                    f"VALUES (%s, %s, %s, %s, %s, %s)",
+                    [[docs[str(db_id)], *postings.pack(found, numbers), postings.length(document), document.revision,
+                      None if document.resource_terms is None
+                      else postings.pack_ids(numbers[term] for term in document.resource_terms)]
                      for db_id, document, found in zip(ids, batch, weights, strict=True)])
                 rows = [(docs[str(db_id)], value_ids[pair])
                         for db_id, document in zip(ids, batch, strict=True) for pair in document.facets]
@@ -118,6 +130,56 @@ class SearchBackend:
                     cursor.executemany(f"INSERT INTO {FACETS} (doc, value_id) VALUES (%s, %s)", rows)
         if documents:
             memory.changed(self.connection)  # after the writes: outside a transaction it acts at once
+
+    def add_resources(self, dataset_id, resources: list, revision: int) -> bool:
+        """Bring a dataset's entry up to date after ``resources`` were added after its others,
+        with no other change than its ``modified``, as indexing it again would: when the entry
+        holds the dataset at ``revision`` (read, with the dataset locked, before the change),
+        add their terms new to the entry's resources, their formats and the new ``modified``
+        to it, whatever the number of the dataset's other resources. False, with nothing
+        written, when the entry holds another revision or cannot be added to (its ``extra``
+        field was cut, or is near a limit of the back end's)."""
+        key = self.db_id(dataset_id)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.id, p.revision, p.resource_ids, p.term_ids, p.term_weights, p.length, e.facet_codes, "
+                f"d.revision, d.modified FROM {ENTRIES} e JOIN {POSTINGS} p ON p.id = e.id "
+                f"JOIN {DATASETS} d ON d.id = e.dataset_id WHERE e.dataset_id = %s", [key])
+            row = cursor.fetchone()
+            if row is None or row[1] != revision or row[2] is None:
+                return False
+            doc, _revision, known, term_ids, term_weights, length, codes, current, modified = row
+            terms = resource_terms(resources)
+            numbers = postings.term_ids(cursor, terms)
+            found = np.fromiter((numbers[term] for term in terms), dtype="<u4", count=len(terms))
+            known = np.frombuffer(bytes(known), dtype="<u4")
+            fresh = ~np.isin(found, known)
+            added = [term for term, new in zip(terms, fresh, strict=True) if new]
+            if length + len(added) > APPEND_LIMIT:
+                return False
+            weights = postings.add_once(bytes(term_ids), bytes(term_weights), found[fresh])
+            if weights is None:
+                return False
+            pairs = list(dict.fromkeys(format_facets(resources)))
+            value_ids = self.value_ids(cursor, set(pairs)) if pairs else {}
+            held = set(np.frombuffer(bytes(codes), dtype="<i4").tolist())
+            new_pairs = [pair for pair in pairs if facet_code(pair[0], value_ids[pair]) not in held]
+            if added:
+                self.append_terms(cursor, doc, added)
+            cursor.execute(f"UPDATE {POSTINGS} SET term_ids = %s, term_weights = %s, length = %s, revision = %s, "
+                           f"resource_ids = %s WHERE id = %s",
+                           [*weights, length + len(added), current, postings.pack_ids([*known, *found[fresh]]), doc])
+            cursor.execute(f"UPDATE {ENTRIES} SET modified = %s, facet_codes = %s WHERE id = %s",
+                           [modified, bytes(codes) + pack_facets((pair[0], value_ids[pair]) for pair in new_pairs), doc])
+            if new_pairs:
+                cursor.executemany(f"INSERT INTO {FACETS} (doc, value_id) VALUES (%s, %s)",
+                                   [(doc, value_ids[pair]) for pair in new_pairs])
+        memory.changed(self.connection)
+        return True
+
+    def append_terms(self, cursor, doc: int, terms: list[str]) -> None:
+        """Add ``terms`` at the end of the ``extra`` field of document ``doc``."""
+        raise NotImplementedError
 
     def value_ids(self, cursor, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The ids of ``(facet, value)`` pairs, adding those not yet known."""

@@ -66,6 +66,13 @@ class PostgreSQLBackend(SearchBackend):
             [[self.db_id(d.dataset_id), tsvector_literal(d)] for d in documents],
         )
 
+    def append_terms(self, cursor, doc: int, terms: list[str]) -> None:
+        # ``||`` places the right-hand positions after the left's last one: where indexing the
+        # whole document again would put them.
+        weight = FIELD_WEIGHTS["extra"]
+        cursor.execute(f"UPDATE {TABLE} SET document = document || %s::tsvector WHERE id = %s",
+                       [" ".join(f"{_lexeme(term)}:{i}{weight}" for i, term in enumerate(terms, 1)), doc])
+
     def concatenated(self, column: str) -> str:
         return f"string_agg({column}, ''::bytea)"
 

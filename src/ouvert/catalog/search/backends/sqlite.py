@@ -50,6 +50,12 @@ class SQLiteBackend(SearchBackend):
             [[self.db_id(d.dataset_id), *(" ".join(terms) for terms in d.fields().values())] for d in documents],
         )
 
+    def append_terms(self, cursor, doc: int, terms: list[str]) -> None:
+        # The update trigger replaces the FTS entry, as for a whole document.
+        added = " ".join(terms)
+        cursor.execute(f"UPDATE {DOCUMENTS} SET extra = CASE WHEN extra = '' THEN %s ELSE extra || ' ' || %s END "
+                       f"WHERE id = %s", [added, added, doc])
+
     def concatenated(self, column: str) -> str:
         # group_concat keeps a blob's bytes as they are (the database is UTF-8, no conversion);
         # the cast gives them back as a blob.
