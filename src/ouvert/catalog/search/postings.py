@@ -10,10 +10,11 @@ the title tiers test). The table is apart from ``catalog_search_entry``, which s
 database read for every match and which must stay narrow.
 
 It also keeps, for each entry, the ``revision`` of the dataset it holds
-(``ouvert.catalog.revisions``) and ``resource_ids``, the numbers of its resources' distinct
-terms (as ``term_ids``; NULL when the ``extra`` field was cut): with them, an entry whose
-dataset was given new resources and nothing else is added to (``add_once``,
-``SearchBackend.add_resources``) rather than made again from all its resources.
+(``ouvert.catalog.revisions``) and ``resource_mask``, one bit per term of ``term_ids`` telling
+whether it is a term of the dataset's resources (NULL when the ``extra`` field was cut): with
+them, an entry whose dataset was given new resources and nothing else is added to
+(``add_resource_terms``, ``SearchBackend.add_resources``) rather than made again from all its
+resources.
 """
 
 from __future__ import annotations
@@ -71,33 +72,41 @@ def pack(term_weights: dict[str, int], ids: dict[str, int]) -> tuple[bytes, byte
     return numbers[order].tobytes(), values[order].tobytes()
 
 
-def pack_ids(numbers: Iterable[int]) -> bytes:
-    """Term numbers as a blob of distinct 32-bit integers in rising order (``resource_ids``)."""
-    return np.unique(np.fromiter(numbers, dtype="<u4")).astype("<u4").tobytes()
+def mark(term_ids: bytes, numbers: Iterable[int]) -> bytes:
+    """``resource_mask`` of an entry: one bit per term of ``term_ids``, in its order (packed by
+    ``numpy.packbits``), set for the terms of ``numbers``."""
+    ids = np.frombuffer(term_ids, dtype="<u4")
+    return np.packbits(np.isin(ids, np.fromiter(numbers, dtype="<u4"))).tobytes()
 
 
-def add_once(term_ids: bytes, term_weights: bytes, numbers: np.ndarray, *,
-             field: str = "extra", most: int = 255) -> tuple[bytes, bytes] | None:
-    """``term_ids`` and ``term_weights`` of an entry (see ``pack``) with one more occurrence in
-    ``field`` of each of the distinct terms ``numbers``; None when one of them already weighs
-    more than ``most`` (it may then be at a limit of the back ends', which indexing it again
-    respects)."""
+def add_resource_terms(term_ids: bytes, term_weights: bytes, resource_mask: bytes, numbers: np.ndarray, *,
+                       most: int = 255) -> tuple[bytes, bytes, bytes, np.ndarray] | None:
+    """An entry's ``term_ids``, ``term_weights`` and ``resource_mask`` once the distinct terms
+    ``numbers`` of new resources are in it: those not yet terms of its resources count once
+    more in the ``extra`` field (``fresh``, returned last, tells which). None when one of them
+    already weighs more than ``most``: it may be at a limit of the back ends' (PostgreSQL keeps
+    256 positions of a lexeme), which indexing the dataset again respects."""
     ids = np.frombuffer(term_ids, dtype="<u4")
     values = np.frombuffer(term_weights, dtype="<u2").astype(np.int64)
+    marked = np.unpackbits(np.frombuffer(resource_mask, dtype=np.uint8), count=len(ids)).astype(bool)
     numbers = np.asarray(numbers, dtype="<u4")
     at = np.searchsorted(ids, numbers)
     present = at < len(ids)
     present[present] = ids[at[present]] == numbers[present]
-    if np.any(values[at[present]] >> 1 > most):
+    fresh = np.ones(len(numbers), dtype=bool)
+    fresh[present] = ~marked[at[present]]
+    grown = at[present & fresh]
+    if np.any(values[grown] >> 1 > most):
         return None
-    weight = FIELD_WEIGHTS[field]
-    found = at[present]
-    values[found] = np.minimum((values[found] >> 1) + weight, MAX_WEIGHT) << 1 | (values[found] & 1)
-    fresh = np.sort(numbers[~present])
-    where = np.searchsorted(ids, fresh)
-    ids = np.insert(ids, where, fresh)
+    weight = FIELD_WEIGHTS["extra"]
+    values[grown] = np.minimum((values[grown] >> 1) + weight, MAX_WEIGHT) << 1 | (values[grown] & 1)
+    marked[grown] = True
+    new = np.sort(numbers[~present])
+    where = np.searchsorted(ids, new)
+    ids = np.insert(ids, where, new)
     values = np.insert(values, where, min(weight, MAX_WEIGHT) << 1)
-    return ids.astype("<u4").tobytes(), values.astype("<u2").tobytes()
+    marked = np.insert(marked, where, True)
+    return ids.astype("<u4").tobytes(), values.astype("<u2").tobytes(), np.packbits(marked).tobytes(), fresh
 
 
 def database_key(connection) -> tuple:

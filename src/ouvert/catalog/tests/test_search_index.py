@@ -180,15 +180,17 @@ def _index_rows():
         # The postings, by term, with the revision they hold and their resources' terms.
         cursor.execute("SELECT id, term FROM catalog_search_term")
         terms = dict(cursor.fetchall())
-        cursor.execute("SELECT e.dataset_id, p.term_ids, p.term_weights, p.length, p.revision, p.resource_ids, "
+        cursor.execute("SELECT e.dataset_id, p.term_ids, p.term_weights, p.length, p.revision, p.resource_mask, "
                        "d.revision FROM catalog_search_postings p JOIN catalog_search_entry e ON e.id = p.id "
                        "JOIN catalog_dataset d ON d.id = e.dataset_id")
         postings = []
-        for dataset_id, ids, weights, length, revision, resource_ids, current in cursor.fetchall():
+        for dataset_id, ids, weights, length, revision, mask, current in cursor.fetchall():
             ids = struct.unpack(f"<{len(ids) // 4}I", bytes(ids))
             assert list(ids) == sorted(set(ids))
             weighted = sorted(zip((terms[i] for i in ids), struct.unpack(f"<{len(ids)}H", bytes(weights)), strict=True))
-            held = sorted(terms[i] for i in struct.unpack(f"<{len(resource_ids) // 4}I", bytes(resource_ids)))
+            bits = "".join(f"{byte:08b}" for byte in bytes(mask))
+            assert len(bits) == (len(ids) + 7) // 8 * 8 and "1" not in bits[len(ids):]
+            held = sorted(terms[i] for i, bit in zip(ids, bits[:len(ids)], strict=True) if bit == "1")
             assert revision == current  # every entry holds its dataset's revision here
             postings.append((str(dataset_id), weighted, length, held))
     return entries, facets, documents, sorted(postings)
@@ -320,7 +322,7 @@ def test_an_entry_changed_behind_its_back_is_indexed_again(reindexed):
         assert reindexed == [dataset.pk]
     # An entry written before entries kept their revision is indexed again, once.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE catalog_search_postings SET revision = NULL, resource_ids = NULL")
+        cursor.execute("UPDATE catalog_search_postings SET revision = NULL, resource_mask = NULL")
     _link(dataset, root, "d.csv", title_en="Canals")
     _link(dataset, root, "e.csv", title_en="Locks")
     assert reindexed == [dataset.pk, dataset.pk]

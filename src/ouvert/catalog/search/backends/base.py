@@ -61,6 +61,15 @@ def unpack_code(code: int) -> tuple[str, int]:
     return FACET_NAMES[code >> VALUE_BITS], code & VALUE_MASK
 
 
+def _postings_row(doc: int, document: Document, found: dict[str, int], numbers: dict[str, int]) -> list:
+    """The ``catalog_search_postings`` row of ``document`` (``postings``), given its weights
+    and the numbers of its terms."""
+    term_ids, term_weights = postings.pack(found, numbers)
+    resources = document.resource_terms
+    mask = None if resources is None else postings.mark(term_ids, (numbers[term] for term in resources))
+    return [doc, term_ids, term_weights, postings.length(document), document.revision, mask]
+
+
 class SearchBackend:
     """Keeps the index in the main database, so it commits and rolls back with the catalog."""
 
@@ -118,11 +127,9 @@ class SearchBackend:
                       pack_facets((pair[0], value_ids[pair]) for pair in document.facets)]
                      for db_id, document in zip(ids, batch, strict=True)])
                 cursor.executemany(
-                    f"INSERT INTO {POSTINGS} (id, term_ids, term_weights, length, revision, resource_ids) "
+                    f"INSERT INTO {POSTINGS} (id, term_ids, term_weights, length, revision, resource_mask) "
                     f"VALUES (%s, %s, %s, %s, %s, %s)",
-                    [[docs[str(db_id)], *postings.pack(found, numbers), postings.length(document), document.revision,
-                      None if document.resource_terms is None
-                      else postings.pack_ids(numbers[term] for term in document.resource_terms)]
+                    [_postings_row(docs[str(db_id)], document, found, numbers)
                      for db_id, document, found in zip(ids, batch, weights, strict=True)])
                 rows = [(docs[str(db_id)], value_ids[pair])
                         for db_id, document in zip(ids, batch, strict=True) for pair in document.facets]
@@ -142,33 +149,32 @@ class SearchBackend:
         key = self.db_id(dataset_id)
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT p.id, p.revision, p.resource_ids, p.term_ids, p.term_weights, p.length, e.facet_codes, "
+                f"SELECT p.id, p.revision, p.resource_mask, p.term_ids, p.term_weights, p.length, e.facet_codes, "
                 f"d.revision, d.modified FROM {ENTRIES} e JOIN {POSTINGS} p ON p.id = e.id "
                 f"JOIN {DATASETS} d ON d.id = e.dataset_id WHERE e.dataset_id = %s", [key])
             row = cursor.fetchone()
             if row is None or row[1] != revision or row[2] is None:
                 return False
-            doc, _revision, known, term_ids, term_weights, length, codes, current, modified = row
+            doc, _revision, mask, term_ids, term_weights, length, codes, current, modified = row
             terms = resource_terms(resources)
             numbers = postings.term_ids(cursor, terms)
-            found = np.fromiter((numbers[term] for term in terms), dtype="<u4", count=len(terms))
-            known = np.frombuffer(bytes(known), dtype="<u4")
-            fresh = ~np.isin(found, known)
-            added = [term for term, new in zip(terms, fresh, strict=True) if new]
-            if length + len(added) > APPEND_LIMIT:
+            added = postings.add_resource_terms(bytes(term_ids), bytes(term_weights), bytes(mask),
+                                                np.fromiter((numbers[term] for term in terms), dtype="<u4",
+                                                            count=len(terms)))
+            if added is None:
                 return False
-            weights = postings.add_once(bytes(term_ids), bytes(term_weights), found[fresh])
-            if weights is None:
+            *written, fresh = added
+            new_terms = [term for term, new in zip(terms, fresh, strict=True) if new]
+            if length + len(new_terms) > APPEND_LIMIT:
                 return False
             pairs = list(dict.fromkeys(format_facets(resources)))
             value_ids = self.value_ids(cursor, set(pairs)) if pairs else {}
             held = set(np.frombuffer(bytes(codes), dtype="<i4").tolist())
             new_pairs = [pair for pair in pairs if facet_code(pair[0], value_ids[pair]) not in held]
-            if added:
-                self.append_terms(cursor, doc, added)
-            cursor.execute(f"UPDATE {POSTINGS} SET term_ids = %s, term_weights = %s, length = %s, revision = %s, "
-                           f"resource_ids = %s WHERE id = %s",
-                           [*weights, length + len(added), current, postings.pack_ids([*known, *found[fresh]]), doc])
+            if new_terms:
+                self.append_terms(cursor, doc, new_terms)
+            cursor.execute(f"UPDATE {POSTINGS} SET term_ids = %s, term_weights = %s, resource_mask = %s, length = %s, "
+                           f"revision = %s WHERE id = %s", [*written, length + len(new_terms), current, doc])
             cursor.execute(f"UPDATE {ENTRIES} SET modified = %s, facet_codes = %s WHERE id = %s",
                            [modified, bytes(codes) + pack_facets((pair[0], value_ids[pair]) for pair in new_pairs), doc])
             if new_pairs:
