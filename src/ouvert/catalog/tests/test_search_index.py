@@ -174,8 +174,12 @@ def _index_rows():
                 assert values[value_id][0] == facet
                 coded.append((str(dataset_id), facet, values[value_id][1]))
         assert sorted(coded) == facets
-        column = "document::text" if connection.vendor == "postgresql" else "title || '|' || body || '|' || extra"
-        cursor.execute(f"SELECT dataset_id, {column} FROM catalog_search_document")
+        # With the terms kept apart for it (``SearchBackend.append_terms``).
+        column = ("(d.document || coalesce((SELECT catalog_search_cat(a.document ORDER BY a.id) FROM "
+                  "catalog_search_addition a WHERE a.doc = d.id), ''))::text") if connection.vendor == "postgresql" else (
+            "title || '|' || body || '|' || trim(extra || coalesce((SELECT group_concat(' ' || a.extra, '') FROM "
+            "(SELECT extra FROM catalog_search_addition WHERE doc = d.id ORDER BY id) a), ''))")
+        cursor.execute(f"SELECT dataset_id, {column} FROM catalog_search_document d")
         documents = sorted(tuple(str(v) for v in row) for row in cursor.fetchall())
         # The postings, by term, with the revision they hold and their resources' terms.
         cursor.execute("SELECT id, term FROM catalog_search_term")
@@ -349,3 +353,32 @@ def test_resources_placed_before_others_or_near_limits_index_again(reindexed):
     search.index_dataset(dataset)
     assert _index_rows() == added
     assert names("ponds") == names("mouths") == names("estuaries") == ["placed"]
+
+
+def _kept_apart() -> int:
+    """How many additions are kept apart from their entries' rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalog_search_addition")
+        return cursor.fetchone()[0]
+
+
+def test_terms_of_new_resources_are_found_with_the_rest_of_the_entry():
+    root = make_user(sysadmin=True)
+    org = make_organisation()
+    budgets = plain(org, "budgets", title_en="City budgets", title_fr="Budgets municipaux")
+    plain(org, "sewers-only", title_en="Sewers", title_fr="Égouts")
+    _link(budgets, root, "a.csv", title_en="Quarterly sewers")
+    _link(budgets, root, "b.csv", title_en="Yearly totals")
+    assert _kept_apart() == 2
+    assert names("budgets quarterly") == names("quarterly yearly") == names("budgets quarterly tot") == ["budgets"]
+    assert names("quart") == names("yea") == ["budgets"]  # the last word is also a prefix
+    assert names("sewers") == ["sewers-only", "budgets"]  # titles first
+    assert names("budgets nowhere") == names("quarterly nowhere") == []
+    assert search.search_datasets("budgets", actor=None).total == 1
+    assert search.search_datasets("sewers", actor=None, filters={"format": ["CSV"]}).total == 1
+    services.update_dataset(budgets, actor=root, data={"description_en": "Spending"})  # written whole again
+    assert _kept_apart() == 0
+    assert names("budgets quarterly spending") == ["budgets"]
+    _link(budgets, root, "c.csv", title_en="Monthly")
+    services.delete_dataset(budgets, actor=root)
+    assert _kept_apart() == 0 and names("monthly") == names("quarterly") == []

@@ -179,6 +179,13 @@ def catalog():
                                   data={"url": f"https://example.org/{i}.dat", "format": rng.choice(FORMATS)})
         type(dataset).objects.filter(pk=dataset.pk).update(modified=now - timedelta(days=rng.randint(0, 9)))
         search.index_dataset(dataset)
+    # Resources given last are added to their datasets' entries, their terms kept apart from
+    # the entries' rows: searches in the database read both.
+    for i in range(0, 48, 4):
+        dataset = Dataset.objects.get(name=f"set-{i:02d}")
+        services.add_resource(dataset, actor=root, data={
+            "url": f"https://example.org/{i}-more.dat", "title_en": " ".join(rng.sample(WORDS, 2)),
+            "format": rng.choice(FORMATS)})
     return {"editor": editor}
 
 

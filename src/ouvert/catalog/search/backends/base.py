@@ -28,6 +28,9 @@ from ..thesaurus import QueryClause
 
 DOCUMENTS = "catalog_search_document"
 DATASETS = "catalog_dataset"
+# Terms added to documents since they were last written whole (``append_terms``), one row per
+# addition, with each back end's full-text form (migration ``0012_search_additions``).
+ADDITIONS = "catalog_search_addition"
 ENTRIES = "catalog_search_entry"
 FACETS = "catalog_search_facet"
 VALUES = "catalog_search_value"
@@ -114,6 +117,8 @@ class SearchBackend:
                 docs = {str(key): doc for key, doc in cursor.fetchall()}
                 if not fresh:
                     marks = ", ".join(["%s"] * len(docs))
+                    # The rows now hold every term: those kept apart for them go.
+                    cursor.execute(f"DELETE FROM {ADDITIONS} WHERE doc IN ({marks})", list(docs.values()))
                     cursor.execute(f"DELETE FROM {FACETS} WHERE doc IN ({marks})", list(docs.values()))
                     cursor.execute(f"DELETE FROM {ENTRIES} WHERE id IN ({marks})", list(docs.values()))
                     cursor.execute(f"DELETE FROM {POSTINGS} WHERE id IN ({marks})", list(docs.values()))
@@ -184,7 +189,9 @@ class SearchBackend:
         return True
 
     def append_terms(self, cursor, doc: int, terms: list[str]) -> None:
-        """Add ``terms`` at the end of the ``extra`` field of document ``doc``."""
+        """Add ``terms`` at the end of the ``extra`` field of document ``doc``: in a row of
+        ``ADDITIONS``, which ``match`` reads with the document's own row until it is next
+        written whole (rewriting it would cost as much as all its terms)."""
         raise NotImplementedError
 
     def value_ids(self, cursor, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -212,8 +219,7 @@ class SearchBackend:
     def delete(self, dataset_id) -> None:
         """Remove a dataset's entry (no error if there is none)."""
         with self.connection.cursor() as cursor:
-            for table in (FACETS, ENTRIES, POSTINGS):
-                key = "doc" if table == FACETS else "id"
+            for table, key in ((FACETS, "doc"), (ENTRIES, "id"), (POSTINGS, "id"), (ADDITIONS, "doc")):
                 cursor.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM {DOCUMENTS} WHERE dataset_id = %s)",
                                [self.db_id(dataset_id)])
             cursor.execute(f"DELETE FROM {DOCUMENTS} WHERE dataset_id = %s", [self.db_id(dataset_id)])
@@ -222,7 +228,7 @@ class SearchBackend:
     def clear(self) -> None:
         """Remove every entry."""
         with self.connection.cursor() as cursor:
-            for table in (FACETS, ENTRIES, POSTINGS, DOCUMENTS):
+            for table in (FACETS, ENTRIES, POSTINGS, ADDITIONS, DOCUMENTS):
                 cursor.execute(f"DELETE FROM {table}")
         memory.changed(self.connection)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..analysis import QueryWord
 from ..documents import FIELDS, Document
 from ..thesaurus import QueryClause
-from .base import DOCUMENTS, SearchBackend
+from .base import ADDITIONS, DOCUMENTS, SearchBackend
 
 TABLE = DOCUMENTS
 FIELD_WEIGHTS = dict(zip(FIELDS, "ABC", strict=True))
@@ -67,24 +67,35 @@ class PostgreSQLBackend(SearchBackend):
         )
 
     def append_terms(self, cursor, doc: int, terms: list[str]) -> None:
-        # ``||`` places the right-hand positions after the left's last one: where indexing the
-        # whole document again would put them.
         weight = FIELD_WEIGHTS["extra"]
-        cursor.execute(f"UPDATE {TABLE} SET document = document || %s::tsvector WHERE id = %s",
-                       [" ".join(f"{_lexeme(term)}:{i}{weight}" for i, term in enumerate(terms, 1)), doc])
+        cursor.execute(f"INSERT INTO {ADDITIONS} (doc, document) VALUES (%s, %s::tsvector)",
+                       [doc, " ".join(f"{_lexeme(term)}:{i}{weight}" for i, term in enumerate(terms, 1))])
 
     def concatenated(self, column: str) -> str:
         return f"string_agg({column}, ''::bytea)"
 
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
+        """Documents whose row matches, then those that match only with the terms kept apart
+        for them (few: those given resources since they were last written whole). A document
+        with such terms is tested and ranked with them after its own: ``||`` places their
+        positions after its last one, where writing it whole would put them."""
         query = tsquery_literal(clauses)
+        words = list(dict.fromkeys(word for clause in clauses for alternative in clause.alternatives
+                                   for word in alternative))
+        anything = " | ".join(_word(word, "") for word in words)
+        whole = (f"CASE WHEN d.id IN (SELECT doc FROM {ADDITIONS}) THEN d.document || (SELECT "
+                 f"catalog_search_cat(a.document ORDER BY a.id) FROM {ADDITIONS} a WHERE a.doc = d.id) "
+                 f"ELSE d.document END")
         # Title tests look at ``title``, the weight-A lexemes of ``document`` (migration 0005):
         # the same answer as a ``:A`` query on ``document``, without reading the whole document.
-        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * ({'title' if title else 'document'} @@ %s::tsquery)::int"
+        # Added terms are never in titles.
+        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * ({'d.title' if title else whole} @@ %s::tsquery)::int"
                           for i, (_clauses, title) in enumerate(tiers))
+        tier_params = [tsquery_literal(t) for t, _title in tiers]
+        selected = f"SELECT d.id AS doc, {tier} AS tier, ts_rank('{RANK_WEIGHTS}', {whole}, %s::tsquery) AS score"
         sql = (
-            f"SELECT id AS doc, {tier} AS tier, "
-            f"ts_rank('{RANK_WEIGHTS}', document, %s::tsquery) AS score "
-            f"FROM {TABLE} WHERE document @@ %s::tsquery"
+            f"{selected} FROM {TABLE} d WHERE d.document @@ %s::tsquery "
+            f"UNION ALL {selected} FROM {TABLE} d WHERE d.id IN (SELECT doc FROM {ADDITIONS} WHERE document @@ %s::tsquery) "
+            f"AND NOT d.document @@ %s::tsquery AND {whole} @@ %s::tsquery"
         )
-        return sql, [*(tsquery_literal(t) for t, _title in tiers), query, query]
+        return sql, [*tier_params, query, query, *tier_params, query, anything, query, query]

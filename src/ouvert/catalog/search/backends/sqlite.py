@@ -10,9 +10,11 @@ from __future__ import annotations
 from ..analysis import QueryWord
 from ..documents import FIELDS, Document
 from ..thesaurus import QueryClause
-from .base import DOCUMENTS, SearchBackend
+from .base import ADDITIONS, DOCUMENTS, SearchBackend
 
 FTS = "catalog_search_fts"
+# The FTS5 index of ``ADDITIONS``.
+ADDITION_FTS = "catalog_search_addition_fts"
 # bm25 weights of FIELDS.
 WEIGHTS = (10.0, 2.0, 1.0)
 COLUMNS = ("dataset_id", *FIELDS)
@@ -51,10 +53,7 @@ class SQLiteBackend(SearchBackend):
         )
 
     def append_terms(self, cursor, doc: int, terms: list[str]) -> None:
-        # The update trigger replaces the FTS entry, as for a whole document.
-        added = " ".join(terms)
-        cursor.execute(f"UPDATE {DOCUMENTS} SET extra = CASE WHEN extra = '' THEN %s ELSE extra || ' ' || %s END "
-                       f"WHERE id = %s", [added, added, doc])
+        cursor.execute(f"INSERT INTO {ADDITIONS} (doc, extra) VALUES (%s, %s)", [doc, " ".join(terms)])
 
     def concatenated(self, column: str) -> str:
         # group_concat keeps a blob's bytes as they are (the database is UTF-8, no conversion);
@@ -62,12 +61,66 @@ class SQLiteBackend(SearchBackend):
         return f"CAST(group_concat({column}, '') AS BLOB)"
 
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
+        """Documents whose row matches, then those that match only with the terms kept apart
+        for them (few: those given resources since they were last written whole). Those are
+        scored by their row's terms alone; every test other than of titles (which added terms
+        never are) reads both."""
         weights = ", ".join(str(w) for w in WEIGHTS)
-        tier = " + ".join(f"{2 ** (len(tiers) - 1 - i)} * ({FTS}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s))"
-                          for i in range(len(tiers)))
+        words = list(dict.fromkeys(word for clause in clauses for alternative in clause.alternatives
+                                   for word in alternative))
+        anything = " OR ".join(_word(word) for word in words)
+        tier_sql, tier_params = _tiers(tiers, f"{FTS}.rowid")
         sql = (
-            f"SELECT {FTS}.rowid AS doc, {tier} AS tier, -bm25({FTS}, {weights}) AS score "
+            f"SELECT {FTS}.rowid AS doc, {tier_sql} AS tier, -bm25({FTS}, {weights}) AS score "
             f"FROM {FTS} WHERE {FTS} MATCH %s"
         )
-        tier_params = ["{title} : (" + _expression(t) + ")" if title else _expression(t) for t, title in tiers]
-        return sql, [*tier_params, _expression(clauses)]
+        params = [*tier_params, _expression(clauses)]
+        tier_sql, tier_params = _tiers(tiers, "c.doc")
+        combined, combined_params = _combined(clauses, "c.doc")
+        sql += (
+            f" UNION ALL SELECT c.doc, {tier_sql}, "
+            f"coalesce((SELECT -bm25({FTS}, {weights}) FROM {FTS} WHERE {FTS} MATCH %s AND rowid = c.doc), 0) "
+            f"FROM (SELECT DISTINCT a.doc FROM {ADDITION_FTS} JOIN {ADDITIONS} a ON a.id = {ADDITION_FTS}.rowid "
+            f"WHERE {ADDITION_FTS} MATCH %s) c "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s AND rowid = c.doc) AND {combined}"
+        )
+        params += [*tier_params, anything, anything, _expression(clauses), *combined_params]
+        return sql, params
+
+
+def _held(word: QueryWord, doc: str) -> tuple[str, list]:
+    """SQL testing that document ``doc`` holds ``word``, in its row or in its added terms."""
+    return (f"(EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s AND rowid = {doc}) OR "
+            f"EXISTS (SELECT 1 FROM {ADDITION_FTS} JOIN {ADDITIONS} a ON a.id = {ADDITION_FTS}.rowid "
+            f"WHERE {ADDITION_FTS} MATCH %s AND a.doc = {doc}))", [_word(word), _word(word)])
+
+
+def _combined(clauses: list[QueryClause], doc: str) -> tuple[str, list]:
+    """SQL testing that document ``doc`` matches ``clauses`` with its row and added terms
+    together (as ``_expression`` does on its row alone)."""
+    groups, params = [], []
+    for clause in clauses:
+        alternatives = []
+        for words in clause.alternatives:
+            tests = []
+            for word in words:
+                test, more = _held(word, doc)
+                tests.append(test)
+                params += more
+            alternatives.append("(" + " AND ".join(tests) + ")")
+        groups.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(groups), params
+
+
+def _tiers(tiers: list[tuple[list[QueryClause], bool]], doc: str) -> tuple[str, list]:
+    """SQL of the tier of document ``doc`` (see ``SearchBackend.match``)."""
+    parts, params = [], []
+    for i, (tested, title) in enumerate(tiers):
+        test = f"{doc} IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"
+        params.append("{title} : (" + _expression(tested) + ")" if title else _expression(tested))
+        if not title:
+            combined, more = _combined(tested, doc)
+            test = f"({test} OR ({doc} IN (SELECT doc FROM {ADDITIONS}) AND {combined}))"
+            params += more
+        parts.append(f"{2 ** (len(tiers) - 1 - i)} * ({test})")
+    return " + ".join(parts), params
