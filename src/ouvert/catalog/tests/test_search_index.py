@@ -13,6 +13,7 @@ from django.utils import timezone
 from ouvert.accounts.permissions import visible_datasets
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset, Resource
+from ouvert.catalog.search.backends import base
 from ouvert.catalog.search.backends.base import unpack_code
 from ouvert.catalog.search.documents import build_document
 from ouvert.catalog.search.thesaurus import parse_clauses
@@ -362,7 +363,7 @@ def _kept_apart() -> int:
         return cursor.fetchone()[0]
 
 
-def test_terms_of_new_resources_are_found_with_the_rest_of_the_entry():
+def test_terms_of_new_resources_are_found_with_the_rest_of_the_entry(monkeypatch):
     root = make_user(sysadmin=True)
     org = make_organisation()
     budgets = plain(org, "budgets", title_en="City budgets", title_fr="Budgets municipaux")
@@ -376,9 +377,17 @@ def test_terms_of_new_resources_are_found_with_the_rest_of_the_entry():
     assert names("budgets nowhere") == names("quarterly nowhere") == []
     assert search.search_datasets("budgets", actor=None).total == 1
     assert search.search_datasets("sewers", actor=None, filters={"format": ["CSV"]}).total == 1
+    # A document keeps a bounded number of additions apart, then is written whole again.
+    monkeypatch.setattr(base, "MAX_ADDITIONS", 3)
+    _link(budgets, root, "c.csv", title_en="Weekly")
+    assert _kept_apart() == 3
+    _link(budgets, root, "d.csv", title_en="Daily")
+    assert _kept_apart() == 0
+    assert names("budgets weekly daily quarterly") == ["budgets"]
+    _link(budgets, root, "e.csv", title_en="Hourly")
     services.update_dataset(budgets, actor=root, data={"description_en": "Spending"})  # written whole again
     assert _kept_apart() == 0
     assert names("budgets quarterly spending") == ["budgets"]
-    _link(budgets, root, "c.csv", title_en="Monthly")
+    _link(budgets, root, "f.csv", title_en="Monthly")
     services.delete_dataset(budgets, actor=root)
     assert _kept_apart() == 0 and names("monthly") == names("quarterly") == []

@@ -41,6 +41,9 @@ BATCH_SIZE = 500
 # Entries of more terms are indexed again rather than added to: ``extra`` may not hold more than
 # ``documents.MAX_TERMS_PER_FIELD``, nor PostgreSQL's vectors positions beyond 16,383.
 APPEND_LIMIT = 16_000
+# Additions a document keeps apart (``append_terms``) before it is written whole again: searches
+# in the database read them with it.
+MAX_ADDITIONS = 100
 # A facet code: the facet's position in ``documents.FACETS`` above ``VALUE_BITS`` bits of value id.
 VALUE_BITS = 27
 VALUE_MASK = (1 << VALUE_BITS) - 1
@@ -150,17 +153,18 @@ class SearchBackend:
         add their terms new to the entry's resources, their formats and the new ``modified``
         to it, whatever the number of the dataset's other resources. False, with nothing
         written, when the entry holds another revision or cannot be added to (its ``extra``
-        field was cut, or is near a limit of the back end's)."""
+        field was cut, is near a limit of the back end's, or it has ``MAX_ADDITIONS``)."""
         key = self.db_id(dataset_id)
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT p.id, p.revision, p.resource_mask, p.term_ids, p.term_weights, p.length, e.facet_codes, "
-                f"d.revision, d.modified FROM {ENTRIES} e JOIN {POSTINGS} p ON p.id = e.id "
+                f"d.revision, d.modified, (SELECT count(*) FROM {ADDITIONS} a WHERE a.doc = p.id) "
+                f"FROM {ENTRIES} e JOIN {POSTINGS} p ON p.id = e.id "
                 f"JOIN {DATASETS} d ON d.id = e.dataset_id WHERE e.dataset_id = %s", [key])
             row = cursor.fetchone()
-            if row is None or row[1] != revision or row[2] is None:
+            if row is None or row[1] != revision or row[2] is None or row[-1] >= MAX_ADDITIONS:
                 return False
-            doc, _revision, mask, term_ids, term_weights, length, codes, current, modified = row
+            doc, _revision, mask, term_ids, term_weights, length, codes, current, modified, _additions = row
             terms = resource_terms(resources)
             numbers = postings.term_ids(cursor, terms)
             added = postings.add_resource_terms(bytes(term_ids), bytes(term_weights), bytes(mask),
