@@ -16,7 +16,8 @@ with 5, and measures:
 - ``package_search``: a few queries in turn, the same way;
 - ``package_create`` (a dataset with 3 resources): ``--requests`` calls one after the other,
   p50/p95; ``resource_create`` (a link) on the 200-resource and on the 5-resource dataset:
-  ``--requests`` calls on each, one after the other, taking turns, p50/p95.
+  ``--requests`` calls on each, one after the other, taking turns, p50/p95, and the median
+  of the differences between the two calls of each turn with a 95 % interval (bootstrap).
 
 CKAN 2.12 (``../shared/peers/ckan``) is measured the same way, on the same data made through its
 API, when ``--ckan`` is given or its folder (``--ckan-dir``, default ``~/ckan-peer``) exists;
@@ -34,6 +35,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -131,7 +133,16 @@ def alternating(client: Client, n: int, calls: dict) -> dict:
             calls[label](client, i)
             times[label].append((time.perf_counter() - started) * 1000)
     return {label: {"p50": percentile(found, 50), "p95": percentile(found, 95), "n": n,
-                    "rps": 1000 / statistics.mean(found)} for label, found in times.items()}
+                    "rps": 1000 / statistics.mean(found), "times": found} for label, found in times.items()}
+
+
+def paired_difference(first: list[float], second: list[float], resamples: int = 2000) -> tuple[float, float, float]:
+    """The median of ``first[i] - second[i]`` (calls made in the same turn) and a 95 % interval
+    of it (bootstrap, fixed seed): whether the two differ beyond the run's own noise."""
+    differences = [a - b for a, b in zip(first, second, strict=True)]
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(differences, k=len(differences))) for _ in range(resamples))
+    return statistics.median(differences), medians[int(resamples * 0.025)], medians[int(resamples * 0.975) - 1]
 
 
 def concurrent_python(base: str, paths: list[str], connections: int, duration: float) -> dict:
@@ -369,7 +380,12 @@ def report(results: dict[str, dict], connections: int) -> str:
     for n in names:
         big, small = results[n].get(f"resource_create_{BIG}"), results[n].get(f"resource_create_{SMALL}")
         if big and small:
-            flat.append(f"{n}: resource_create with {BIG} / with {SMALL} resources = {big['p50'] / small['p50']:.2f}")
+            line = f"{n}: resource_create with {BIG} / with {SMALL} resources = {big['p50'] / small['p50']:.2f}"
+            if big.get("times") and small.get("times"):
+                median, low, high = paired_difference(big["times"], small["times"])
+                line += (f" (per turn, with {BIG} minus with {SMALL}: median {median:+.2f} ms, "
+                         f"95 % interval {low:+.2f} to {high:+.2f} ms)")
+            flat.append(line)
     return "\n".join(lines + [""] + flat)
 
 

@@ -9,7 +9,9 @@ Shared layout: each back end keeps one ``catalog_search_document`` row per index
 an integer ``id`` (the document) and its own representation of the terms; for that same ``id``,
 ``catalog_search_entry`` holds ``dataset_id`` and the attributes of ``Document.attributes``, and
 ``catalog_search_facet`` one ``(doc, value_id)`` row per facet value, ``value_id`` naming a
-``(facet, value)`` pair of ``catalog_search_value``.
+``(facet, value)`` pair of ``catalog_search_value``. ``catalog_search_addition`` holds, per
+document, the terms that new resources added to it since it was last written whole
+(``add_resources``), in the back end's own form; ``match`` reads them with the document's row.
 """
 
 from __future__ import annotations

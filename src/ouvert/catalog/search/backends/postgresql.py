@@ -6,6 +6,8 @@ than through ``to_tsvector()``: PostgreSQL's parser would split some terms again
 A, B and C, which ``ts_rank`` uses; the generated column ``title`` keeps the weight-A lexemes
 alone (``ts_filter``), and title tests match it: a long document is stored compressed out of
 line, and reading it again for each test of each match cost more than the rest of a search.
+Terms added since a document was last written whole are vectors of ``catalog_search_addition``
+(migration ``0012_search_additions``), joined after the document's own by ``catalog_search_cat``.
 """
 
 from __future__ import annotations

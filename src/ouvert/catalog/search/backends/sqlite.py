@@ -3,6 +3,8 @@
 ``catalog_search_document`` maps each dataset to an integer row and keeps its analysed terms;
 ``catalog_search_fts`` is an FTS5 index over that table, kept in step by triggers (see migration
 ``0003_search_index``). Terms are already analysed, so FTS5 only splits them on spaces again.
+Terms added since a document was last written whole are in ``catalog_search_addition``, under
+``catalog_search_addition_fts`` (migration ``0012_search_additions``).
 """
 
 from __future__ import annotations
@@ -62,9 +64,10 @@ class SQLiteBackend(SearchBackend):
 
     def match(self, clauses: list[QueryClause], tiers: list[tuple[list[QueryClause], bool]]) -> tuple[str, list]:
         """Documents whose row matches, then those that match only with the terms kept apart
-        for them (few: those given resources since they were last written whole). Those are
-        scored by their row's terms alone; every test other than of titles (which added terms
-        never are) reads both."""
+        for them (few: those given resources since they were last written whole). Matches and
+        every test other than of titles (which added terms never are) read both; scores read
+        the row alone (``bm25`` only scores a row that a query matches), so a resource's terms
+        weigh in a document's score from its next whole writing."""
         weights = ", ".join(str(w) for w in WEIGHTS)
         words = list(dict.fromkeys(word for clause in clauses for alternative in clause.alternatives
                                    for word in alternative))
