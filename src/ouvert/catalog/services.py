@@ -459,10 +459,7 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
                         changes=_created_changes(resource))
-        if last:
-            search.index_new_resources(dataset, [resource], revision=dataset.revision)
-        else:
-            search.index_dataset(dataset)
+        _index_added(dataset, [resource], last=last)
     transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
 
@@ -500,13 +497,20 @@ def add_links(dataset: Dataset, *, actor, links: list[tuple[dict, uuid.UUID | No
             _activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset,
                       organisation=dataset.organisation, changes=_created_changes(resource))
             for resource in resources])
-        if last:
-            search.index_new_resources(dataset, resources, revision=dataset.revision)
-        else:
-            search.index_dataset(dataset)
+        _index_added(dataset, resources, last=last)
     for resource in resources:
         transaction.on_commit(lambda resource=resource: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resources
+
+
+def _index_added(dataset: Dataset, resources: list[Resource], *, last: bool) -> None:
+    """Index ``resources``, just added to ``dataset`` (read by ``_lock_for_new_resource``):
+    added to its entry when they come after all its others (``last``), else by indexing it
+    again."""
+    if last:
+        search.index_new_resources(dataset, resources, revision=dataset.revision)
+    else:
+        search.index_dataset(dataset)
 
 
 def _lock_for_new_resource(dataset: Dataset) -> Dataset:

@@ -69,6 +69,11 @@ def unpack_code(code: int) -> tuple[str, int]:
     return FACET_NAMES[code >> VALUE_BITS], code & VALUE_MASK
 
 
+def query_words(clauses: list[QueryClause]) -> list:
+    """The distinct words of ``clauses`` (of every alternative), in order."""
+    return list(dict.fromkeys(word for clause in clauses for alternative in clause.alternatives for word in alternative))
+
+
 def _postings_row(doc: int, document: Document, found: dict[str, int], numbers: dict[str, int]) -> list:
     """The ``catalog_search_postings`` row of ``document`` (``postings``), given its weights
     and the numbers of its terms."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..analysis import QueryWord
 from ..documents import FIELDS, Document
 from ..thesaurus import QueryClause
-from .base import ADDITIONS, DOCUMENTS, SearchBackend
+from .base import ADDITIONS, DOCUMENTS, SearchBackend, query_words
 
 TABLE = DOCUMENTS
 FIELD_WEIGHTS = dict(zip(FIELDS, "ABC", strict=True))
@@ -80,14 +80,19 @@ class PostgreSQLBackend(SearchBackend):
         """Documents whose row matches, then those that match only with the terms kept apart
         for them (few: those given resources since they were last written whole). A document
         with such terms is tested and ranked with them after its own: ``||`` places their
-        positions after its last one, where writing it whole would put them."""
+        positions after its last one, where writing it whole would put them. When no terms
+        kept apart hold a word of the query, the rows alone give the same answer, and are all
+        that is read."""
         query = tsquery_literal(clauses)
-        words = list(dict.fromkeys(word for clause in clauses for alternative in clause.alternatives
-                                   for word in alternative))
-        anything = " | ".join(_word(word, "") for word in words)
-        whole = (f"CASE WHEN d.id IN (SELECT doc FROM {ADDITIONS}) THEN d.document || (SELECT "
-                 f"catalog_search_cat(a.document ORDER BY a.id) FROM {ADDITIONS} a WHERE a.doc = d.id) "
-                 f"ELSE d.document END")
+        anything = " | ".join(_word(word, "") for word in query_words(clauses))
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {ADDITIONS} WHERE document @@ %s::tsquery LIMIT 1", [anything])
+            added = cursor.fetchone() is not None
+        whole = "d.document"
+        if added:
+            whole = (f"CASE WHEN d.id IN (SELECT doc FROM {ADDITIONS}) THEN d.document || (SELECT "
+                     f"catalog_search_cat(a.document ORDER BY a.id) FROM {ADDITIONS} a WHERE a.doc = d.id) "
+                     f"ELSE d.document END")
         # Title tests look at ``title``, the weight-A lexemes of ``document`` (migration 0005):
         # the same answer as a ``:A`` query on ``document``, without reading the whole document.
         # Added terms are never in titles.
@@ -95,9 +100,11 @@ class PostgreSQLBackend(SearchBackend):
                           for i, (_clauses, title) in enumerate(tiers))
         tier_params = [tsquery_literal(t) for t, _title in tiers]
         selected = f"SELECT d.id AS doc, {tier} AS tier, ts_rank('{RANK_WEIGHTS}', {whole}, %s::tsquery) AS score"
-        sql = (
-            f"{selected} FROM {TABLE} d WHERE d.document @@ %s::tsquery "
-            f"UNION ALL {selected} FROM {TABLE} d WHERE d.id IN (SELECT doc FROM {ADDITIONS} WHERE document @@ %s::tsquery) "
+        sql = f"{selected} FROM {TABLE} d WHERE d.document @@ %s::tsquery"
+        if not added:
+            return sql, [*tier_params, query, query]
+        sql += (
+            f" UNION ALL {selected} FROM {TABLE} d WHERE d.id IN (SELECT doc FROM {ADDITIONS} WHERE document @@ %s::tsquery) "
             f"AND NOT d.document @@ %s::tsquery AND {whole} @@ %s::tsquery"
         )
         return sql, [*tier_params, query, query, *tier_params, query, anything, query, query]

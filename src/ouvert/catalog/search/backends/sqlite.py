@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..analysis import QueryWord
 from ..documents import FIELDS, Document
 from ..thesaurus import QueryClause
-from .base import ADDITIONS, DOCUMENTS, SearchBackend
+from .base import ADDITIONS, DOCUMENTS, SearchBackend, query_words
 
 FTS = "catalog_search_fts"
 # The FTS5 index of ``ADDITIONS``.
@@ -67,18 +67,22 @@ class SQLiteBackend(SearchBackend):
         for them (few: those given resources since they were last written whole). Matches and
         every test other than of titles (which added terms never are) read both; scores read
         the row alone (``bm25`` only scores a row that a query matches), so a resource's terms
-        weigh in a document's score from its next whole writing."""
+        weigh in a document's score from its next whole writing. When no terms kept apart hold
+        a word of the query, the rows alone give the same answer, and are all that is read."""
         weights = ", ".join(str(w) for w in WEIGHTS)
-        words = list(dict.fromkeys(word for clause in clauses for alternative in clause.alternatives
-                                   for word in alternative))
-        anything = " OR ".join(_word(word) for word in words)
-        tier_sql, tier_params = _tiers(tiers, f"{FTS}.rowid")
+        anything = " OR ".join(_word(word) for word in query_words(clauses))
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {ADDITION_FTS} WHERE {ADDITION_FTS} MATCH %s LIMIT 1", [anything])
+            added = cursor.fetchone() is not None
+        tier_sql, tier_params = _tiers(tiers, f"{FTS}.rowid", added=added)
         sql = (
             f"SELECT {FTS}.rowid AS doc, {tier_sql} AS tier, -bm25({FTS}, {weights}) AS score "
             f"FROM {FTS} WHERE {FTS} MATCH %s"
         )
         params = [*tier_params, _expression(clauses)]
-        tier_sql, tier_params = _tiers(tiers, "c.doc")
+        if not added:
+            return sql, params
+        tier_sql, tier_params = _tiers(tiers, "c.doc", added=True)
         combined, combined_params = _combined(clauses, "c.doc")
         sql += (
             f" UNION ALL SELECT c.doc, {tier_sql}, "
@@ -115,13 +119,14 @@ def _combined(clauses: list[QueryClause], doc: str) -> tuple[str, list]:
     return " AND ".join(groups), params
 
 
-def _tiers(tiers: list[tuple[list[QueryClause], bool]], doc: str) -> tuple[str, list]:
-    """SQL of the tier of document ``doc`` (see ``SearchBackend.match``)."""
+def _tiers(tiers: list[tuple[list[QueryClause], bool]], doc: str, *, added: bool) -> tuple[str, list]:
+    """SQL of the tier of document ``doc`` (see ``SearchBackend.match``), reading the terms
+    kept apart too when some may hold words of the query (``added``)."""
     parts, params = [], []
     for i, (tested, title) in enumerate(tiers):
         test = f"{doc} IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"
         params.append("{title} : (" + _expression(tested) + ")" if title else _expression(tested))
-        if not title:
+        if added and not title:
             combined, more = _combined(tested, doc)
             test = f"({test} OR ({doc} IN (SELECT doc FROM {ADDITIONS}) AND {combined}))"
             params += more
