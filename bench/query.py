@@ -108,7 +108,7 @@ def ouvert_measures(rid: str) -> dict:
     from ouvert.datastore import services
 
     def search(**params):
-        return lambda: services.search(rid, actor=None, **params)
+        return lambda: services.search_rows(rid, actor=None, **params)
 
     table = f'"{rid}"'
     return {
@@ -119,7 +119,7 @@ def ouvert_measures(rid: str) -> dict:
         "sort _id desc": search(sort="_id desc"),
         "full text q": search(q="Québec"),
         "distinct": search(fields="organisme", distinct=True),
-        "GROUP BY (sql)": lambda: services.search_sql(
+        "GROUP BY (sql)": lambda: services.run_sql(
             f"SELECT organisme, count(*) AS n, sum(montant) AS total FROM {table} GROUP BY organisme",
             actor=None),
         "10,000 rows as CSV": search(limit=10000, records_format="csv"),
@@ -130,7 +130,7 @@ def full_export(rid: str) -> tuple[float, float]:
     from ouvert.datastore import services
 
     started = time.perf_counter()
-    chunks, _type, _name = services.export(rid, actor=None, fmt="csv")
+    chunks, _type, _name = services.export_rows(rid, actor=None, fmt="csv")
     size = sum(len(chunk) for chunk in chunks)
     seconds = time.perf_counter() - started
     return size / 1024**2, seconds
