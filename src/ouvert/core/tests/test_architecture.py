@@ -81,8 +81,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # --- core below everything.
     ("ouvert.core.management.commands.bootstrap", "ouvert.catalog.models"):
         "bootstrap loads the demo catalog when it is empty; a registered bootstrap step would not",
-    ("ouvert.core.testing", "ouvert.accounts.services"): "test factories (issue 13, item 8: out of the package)",
-    ("ouvert.core.testing", "ouvert.catalog.services"): "test factories (issue 13, item 8: out of the package)",
     # --- adapters of other domains.
     ("ouvert.datastore.forms", "ouvert.catalog.forms"): "ServiceForm, a form base shared by domains",
     ("ouvert.participation.forms", "ouvert.catalog.forms"): "ServiceForm and MARKDOWN_HINT, shared by domains",
@@ -239,3 +237,24 @@ def test_the_checks_see_a_new_violation():
     modules = _modules()
     path = modules["ouvert.catalog.api.resources"]
     assert "ouvert.catalog.api.datasets" in _imports("ouvert.catalog.api.resources", path, set(modules))
+
+
+def test_production_code_never_imports_the_test_helpers():
+    """Test helpers live in ``tests/support``, outside the package; their former import paths
+    (``ouvert.core.testing``...) still work in the test suite only, through its pytest plugin."""
+    from tests.support import factories, plugin
+
+    imports = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                       else [])
+            imports += [(name, module) for module in modules if module.split(".")[0] == "tests"]
+    assert not imports
+    assert not [name for name in _modules() if name in plugin.MOVED]
+    from ouvert.core import testing
+    from ouvert.core.testing import make_user
+
+    assert testing is factories and make_user is factories.make_user
+    assert factories.__spec__.name == "tests.support.factories"

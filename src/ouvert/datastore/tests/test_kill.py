@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from ouvert.catalog import services as catalog
 from ouvert.core.models import Task, TaskStatus
-from ouvert.core.testing import make_dataset, make_organisation, make_user
 from ouvert.core.tests.test_tasks import processes, shared_db, wait_for  # noqa: F401
 from ouvert.datastore import services
 from ouvert.datastore.models import DataTable, TableVersion
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 ROWS = 1_500_000  # several seconds of loading on a small machine
 

@@ -21,9 +21,9 @@ from ouvert.catalog import services as catalog
 from ouvert.catalog.models import Resource
 from ouvert.catalog.serializers import dataset_dict, resource_dict
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
-from ouvert.core.testing import make_dataset, make_organisation, make_user
 from ouvert.datastore import services
 from ouvert.datastore.models import ColumnInfo, DataTable, TableVersion
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 CSV = ("id;ville;population;superficie;fondée;actif\n"
        "1;Montréal;1 762 949;431,5;17/05/1642;oui\n"
