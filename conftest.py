@@ -1,6 +1,11 @@
-"""Test set-up shared by every app's tests (settings: ``ouvert.settings_test``)."""
+"""Test set-up shared by every app's tests (settings: ``ouvert.settings_test``).
+
+The test helpers are in ``tests/support`` (this file's directory is on ``sys.path`` while
+pytest runs, so they import as ``tests.support``)."""
 
 import pytest
+
+pytest_plugins = ["tests.support.plugin"]
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +66,7 @@ def migrated_sqlite_file(tmp_path_factory, django_db_blocker):
     from django.db import connections
 
     from ouvert import settings as ouvert_settings
-    from ouvert.core.testing import database_wrapper
+    from tests.support.databases import database_wrapper
 
     path = tmp_path_factory.mktemp("shared-db") / "template.sqlite3"
     with django_db_blocker.unblock():

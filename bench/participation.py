@@ -47,6 +47,7 @@ from urllib.parse import urlparse
 from _postgres import admin
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the test suite's factories: tests.support
 POSTGRES_URL = os.environ.get("OUVERT_BENCH_POSTGRES_URL",
                               "postgres://postgres@127.0.0.1:5432/ouvert_bench_participation")
 GOAL_MS = 100
@@ -124,10 +125,10 @@ def load(ideas: int, comments: int, voters: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from ouvert.core.testing import _root, make_organisation
     from ouvert.participation import services
     from ouvert.participation.models import Comment, Idea, Moderation, Vote
     from ouvert.participation.tests.factories import phase_dates
+    from tests.support.factories import _root, make_organisation
 
     User = get_user_model()
     rng = random.Random(20261201)

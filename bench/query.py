@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the test suite's factories: tests.support
 sys.path.insert(0, str(ROOT / "bench"))
 
 #: CKAN 2.12's DataStore, measured here (6,000,000 rows), in milliseconds.
@@ -66,10 +67,10 @@ def build_table(rows: int, tmp: str) -> str:
     from ingest import generate
 
     from ouvert.catalog import services as catalog
-    from ouvert.core.testing import make_dataset, make_organisation, make_sysadmin
     from ouvert.datastore import services
     from ouvert.datastore.ingest import IngestOptions, ingest
     from ouvert.datastore.models import TableVersion
+    from tests.support.factories import make_dataset, make_organisation, make_sysadmin
 
     src = os.path.join(tmp, "bench.csv")
     started = time.perf_counter()
@@ -108,7 +109,7 @@ def ouvert_measures(rid: str) -> dict:
     from ouvert.datastore import services
 
     def search(**params):
-        return lambda: services.search(rid, actor=None, **params)
+        return lambda: services.search_rows(rid, actor=None, **params)
 
     table = f'"{rid}"'
     return {
@@ -119,7 +120,7 @@ def ouvert_measures(rid: str) -> dict:
         "sort _id desc": search(sort="_id desc"),
         "full text q": search(q="Québec"),
         "distinct": search(fields="organisme", distinct=True),
-        "GROUP BY (sql)": lambda: services.search_sql(
+        "GROUP BY (sql)": lambda: services.run_sql(
             f"SELECT organisme, count(*) AS n, sum(montant) AS total FROM {table} GROUP BY organisme",
             actor=None),
         "10,000 rows as CSV": search(limit=10000, records_format="csv"),
@@ -130,7 +131,7 @@ def full_export(rid: str) -> tuple[float, float]:
     from ouvert.datastore import services
 
     started = time.perf_counter()
-    chunks, _type, _name = services.export(rid, actor=None, fmt="csv")
+    chunks, _type, _name = services.export_rows(rid, actor=None, fmt="csv")
     size = sum(len(chunk) for chunk in chunks)
     seconds = time.perf_counter() - started
     return size / 1024**2, seconds

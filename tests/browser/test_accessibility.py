@@ -25,7 +25,7 @@ def _build_catalogue() -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from ouvert.catalog.services import add_resource, create_theme
-    from ouvert.core.testing import _root, make_dataset, make_organisation, make_user
+    from tests.support.factories import _root, make_dataset, make_organisation, make_user
 
     editor = make_user("editrice")
     organisation = make_organisation(
@@ -282,9 +282,9 @@ def test_load_progress_is_polled_and_the_page_reloads_when_it_ends(page, live_se
 def _build_participation() -> dict:
     """A challenge with ideas, threaded comments, a held idea and a consultation; returns the
     pages to check and the moderator who opens the moderation dashboard."""
-    from ouvert.core.testing import make_dataset, make_organisation, make_user
     from ouvert.participation import services
     from ouvert.participation.tests.factories import make_challenge, make_comment, make_idea
+    from tests.support.factories import make_dataset, make_organisation, make_user
 
     moderator = make_user("moderatrice")
     organisation = make_organisation("ville-de-laval", editors=[moderator], title_fr="Ville de Laval", title_en="City of Laval")

@@ -50,7 +50,7 @@ def _local(moment: dt.datetime) -> str:
 
 
 def _people():
-    from ouvert.core.testing import make_dataset, make_organisation, make_user
+    from tests.support.factories import make_dataset, make_organisation, make_user
 
     people = {
         "admin": make_user("orla", password=PASSWORD),

@@ -38,7 +38,7 @@ def _t(language: str, text: str) -> str:
 def _setup_catalogue():
     """The organisation with its admin, a theme, and the datasets that must stay hidden."""
     from ouvert.catalog.services import create_theme
-    from ouvert.core.testing import _root, make_dataset, make_organisation, make_user
+    from tests.support.factories import _root, make_dataset, make_organisation, make_user
 
     admin = make_user("ariane", password=PASSWORD)
     outsider = make_user("olivier", password=PASSWORD)

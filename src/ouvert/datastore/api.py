@@ -14,6 +14,7 @@ from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Param, Response, pa
 from ouvert.catalog import services as catalog
 from ouvert.core.errors import NotFound, ValidationFailed
 
+from . import params as query_params
 from . import services
 from .ingest import FIELD_TYPES
 
@@ -126,12 +127,12 @@ def _table_info(version) -> dict:
                    "version: rows, detected encoding and dialect, Table Schema, quality report and fields."))
 def datastore_table(call):
     resource = catalog.get_resource(call.params["resource_id"], actor=call.actor)
-    state = services.status(resource, actor=call.actor)
+    state = services.table_status(resource, actor=call.actor)
     try:
-        version = services.table_for(resource, actor=call.actor)
+        version = services.served_version(resource, actor=call.actor)
     except NotFound:
         return {"resource_id": str(resource.pk), "status": state, "version": None, "fields": []}
-    info = services.info(resource, actor=call.actor)
+    info = services.describe_table(resource, actor=call.actor)
     return {"resource_id": str(resource.pk), "status": state, "version": _table_info(version),
             "fields": info["fields"]}
 
@@ -147,7 +148,8 @@ def datastore_table(call):
                errors=(404,), responses={200: Response(gettext_lazy("A page of rows or groups."), RECORDS)},
                description=FILTER_HELP)
 def datastore_records(call):
-    return services.native(call.params["resource_id"], actor=call.actor, params=call.request.GET)
+    return services.query_rows(call.params["resource_id"], actor=call.actor,
+                               **query_params.row_query(call.request.GET))
 
 
 def _export(call, fmt: str):
@@ -158,10 +160,9 @@ def _export(call, fmt: str):
             filters = json.loads(filters)
         except ValueError:
             raise ValidationFailed(_("Some parameters are not valid."), fields={"filters": [_("Expected JSON.")]}) from None
-    chunks, content_type, filename = services.export(
+    chunks, content_type, filename = services.export_rows(
         call.params["resource_id"], actor=call.actor, fmt=fmt, bom=bool(call.params.get("bom")),
-        filters=filters or None, q=params.get("q") or None,
-        params={k: params.getlist(k) for k in params if k not in ("filters", "q")})
+        filters=filters or None, q=params.get("q") or None, **query_params.export_query(params))
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -209,7 +210,7 @@ def datastore_export_parquet(call):
                    "and English, and the type its publisher chose, if any."))
 def datastore_dictionary(call):
     resource = catalog.get_resource(call.params["resource_id"], actor=call.actor)
-    return {"columns": services.dictionary(resource, actor=call.actor)}
+    return {"columns": services.read_dictionary(resource, actor=call.actor)}
 
 
 @API.operation("PUT", "/datastore/{resource_id}/dictionary", summary=gettext_lazy("Change the data dictionary"),
@@ -222,7 +223,7 @@ def datastore_dictionary(call):
 def datastore_dictionary_update(call):
     resource = catalog.get_resource(call.params["resource_id"], actor=call.actor)
     services.update_dictionary(resource, actor=call.actor, columns=call.body["columns"])
-    return {"columns": services.dictionary(resource, actor=call.actor)}
+    return {"columns": services.read_dictionary(resource, actor=call.actor)}
 
 
 @API.operation("POST", "/datastore/{resource_id}/ingest", summary=gettext_lazy("Load the file again"), tag=TAG,

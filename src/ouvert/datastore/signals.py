@@ -29,4 +29,4 @@ def on_resource_deleted(sender, *, resource_id, **kwargs) -> None:
     """The resource's rows are gone (cascade): remove its Parquet files."""
     from . import services
 
-    services.remove_files(resource_id)
+    services.remove_table_files(resource_id)

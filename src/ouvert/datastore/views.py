@@ -28,6 +28,7 @@ from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.core.i18n import Localised, current_language, pick
 from ouvert.web.errors import domain_errors
 
+from . import params as query_params
 from . import services
 from .forms import ColumnForm, IngestionOptionsForm, dictionary_errors
 from .models import ColumnInfo
@@ -191,7 +192,8 @@ def preview_context(request, resource, columns: list[dict]) -> dict:
     params["page_size"] = str(PREVIEW_PAGE_SIZE)
     error, records, total = "", [], 0
     try:
-        result = services.native(resource.pk, actor=request.user, params=params)
+        result = services.query_rows(resource.pk, actor=request.user,
+                                     **query_params.row_query(params))
     except ValidationFailed as exc:
         error = str(exc)
     else:
@@ -347,11 +349,11 @@ def resource_sections(request, resource) -> dict | None:
         return None
     actor = request.user
     try:
-        state = services.status(resource, actor=actor)
+        state = services.table_status(resource, actor=actor)
     except NotFound:
         return None
     try:
-        table = services.table_for(resource, actor=actor)
+        table = services.served_version(resource, actor=actor)
     except NotFound:
         table = None
     context: dict[str, Any] = {
@@ -392,7 +394,7 @@ def _no_store(response):
 def preview(request, name, resource_id):
     """The preview table alone (sorted, filtered, paged as the query string says)."""
     resource = _resource(request, name, resource_id)
-    table = services.table_for(resource, actor=request.user)
+    table = services.served_version(resource, actor=request.user)
     columns = table_columns(resource, table)
     return _no_store(render(request, "datastore/preview.html", {
         "resource": resource, "preview": preview_context(request, resource, columns), "partial": True}))
@@ -403,7 +405,7 @@ def preview(request, name, resource_id):
 def status(request, name, resource_id):
     """The ingestion status block; the resource page's script polls it while a load runs."""
     resource = _resource(request, name, resource_id)
-    state = services.status(resource, actor=request.user)
+    state = services.table_status(resource, actor=request.user)
     return _no_store(render(request, "datastore/status.html", {
         "resource": resource, "status": status_context(resource, state), "partial": True}))
 
@@ -413,7 +415,7 @@ def status(request, name, resource_id):
 def dictionary(request, name, resource_id):
     """Edit the labels, descriptions and type overrides of the table's columns."""
     resource = _editable(request, name, resource_id)
-    table = services.table_for(resource, actor=request.user)
+    table = services.served_version(resource, actor=request.user)
     columns = table_columns(resource, table)
     if request.method == "POST":
         forms = [ColumnForm(request.POST, prefix=f"col{i}", column=c) for i, c in enumerate(columns)]
@@ -454,7 +456,7 @@ def options(request, name, resource_id):
                 return redirect(resource.get_absolute_url() + "#datastore-status")
     else:
         try:
-            table = services.table_for(resource, actor=request.user)
+            table = services.served_version(resource, actor=request.user)
         except NotFound:
             table = None
         form = IngestionOptionsForm(initial=IngestionOptionsForm.initial_for(resource, table))

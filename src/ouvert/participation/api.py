@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy
 
 from ouvert.accounts import permissions
 from ouvert.api.v1 import paging
-from ouvert.api.v1.datasets import renamed
 from ouvert.api.v1.http import ApiError, Reply
 from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Param, Response, path_param
 from ouvert.api.v1.serializers import page_schema
+from ouvert.api.v1.validation import renamed
 from ouvert.catalog.models import Dataset
 from ouvert.core.errors import NotFound, ValidationFailed
 

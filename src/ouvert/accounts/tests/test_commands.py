@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ouvert.accounts import services
-from ouvert.core.testing import make_organisation, make_user
+from tests.support.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from ouvert.accounts import middleware, services
 from ouvert.accounts.middleware import TokenAuthenticationMiddleware, token_from_request
-from ouvert.core.testing import make_user
+from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 
 from ouvert.accounts import services
 from ouvert.accounts.models import ApiToken, hash_token
-from ouvert.core.testing import make_organisation, make_user
+from tests.support.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -22,6 +22,10 @@ from ..registry import WRITE, Call, action
 
 #: Parameters of datastore_search that may arrive JSON-encoded in a query string.
 JSON_PARAMS = ("filters", "q", "fields", "sort")
+#: Parameters of datastore_search passed on to the service (others are ignored, as CKAN does
+#: with parameters it does not know).
+SEARCH_PARAMS = ("filters", "q", "full_text", "distinct", "plain", "language", "fields", "sort", "limit",
+                 "offset", "include_total", "total_estimation_threshold", "records_format")
 
 
 def _json(call: Call, key: str):
@@ -65,9 +69,9 @@ def datastore_search(call: Call) -> dict:
     do not exist for them.
     """
     resource_id = _resource_id(call)
-    given = {key: _json(call, key) for key in services.SEARCH_PARAMS if key in call.params}
+    given = {key: _json(call, key) for key in SEARCH_PARAMS if key in call.params}
     links = _links_base("datastore_search", {"resource_id": resource_id, **given})
-    return services.search(resource_id, actor=call.actor, links_base=links, **given)
+    return services.search_rows(resource_id, actor=call.actor, links_base=links, **given)
 
 
 @action("datastore_info", auth="dataset.view")
@@ -77,7 +81,7 @@ def datastore_info(call: Call) -> dict:
     Parameters: ``id`` (or ``resource_id``).
     """
     resource_id = params.identifier(call.params, "id", alternatives=("resource_id",))
-    return services.info(resource_id, actor=call.actor, language=call.language)
+    return services.describe_table(resource_id, actor=call.actor, language=call.language)
 
 
 @action("datastore_search_sql", auth="anyone")
@@ -91,7 +95,7 @@ def datastore_search_sql(call: Call) -> dict:
     """
     sql = params.text(call.params, "sql", required=True)
     records_format = params.text(call.params, "records_format", "objects")
-    return services.search_sql(sql, actor=call.actor, records_format=records_format)
+    return services.run_sql(sql, actor=call.actor, records_format=records_format)
 
 
 def _writable_resource(call: Call):
@@ -109,9 +113,8 @@ def datastore_create(call: Call) -> dict:
     ``primary_key`` (a field or a list). ``force`` is accepted and ignored.
     """
     resource = _writable_resource(call)
-    return services.datastore_create(resource, actor=call.actor, fields=_json(call, "fields"),
-                                     records=_json(call, "records"),
-                                     primary_key=_json(call, "primary_key"))
+    return services.push_table(resource, actor=call.actor, fields=_json(call, "fields"),
+                               records=_json(call, "records"), primary_key=_json(call, "primary_key"))
 
 
 @action("datastore_upsert", methods=WRITE, auth="dataset.update")
@@ -124,8 +127,8 @@ def datastore_upsert(call: Call) -> dict:
     """
     resource = _writable_resource(call)
     method = params.text(call.params, "method", "upsert")
-    return services.datastore_upsert(resource, actor=call.actor, records=_json(call, "records"),
-                                     method=method)
+    return services.upsert_records(resource, actor=call.actor, records=_json(call, "records"),
+                                   method=method)
 
 
 @action("datastore_delete", methods=WRITE, auth="dataset.update")
@@ -139,4 +142,4 @@ def datastore_delete(call: Call) -> dict:
     filters = _json(call, "filters")
     if filters is not None and not isinstance(filters, dict):
         raise params.invalid("filters", _("Expected an object of column: value."))
-    return services.datastore_delete(resource, actor=call.actor, filters=filters)
+    return services.delete_records(resource, actor=call.actor, filters=filters)

@@ -11,7 +11,7 @@ from django.test import Client
 
 from ouvert.accounts.services import create_token
 from ouvert.catalog import services
-from ouvert.core.testing import make_dataset, make_organisation, make_sysadmin, make_user
+from tests.support.factories import make_dataset, make_organisation, make_sysadmin, make_user
 
 
 @pytest.fixture(autouse=True)

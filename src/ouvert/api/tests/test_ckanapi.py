@@ -18,7 +18,7 @@ import pytest
 from ouvert.accounts.services import create_token
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Activity, Dataset, Organisation, Resource
-from ouvert.core.testing import make_dataset, make_organisation, make_sysadmin
+from tests.support.factories import make_dataset, make_organisation, make_sysadmin
 
 CKANAPI = Path(sys.executable).with_name("ckanapi")
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from ouvert.catalog.models import Dataset
-from ouvert.core.testing import make_dataset
+from tests.support.factories import make_dataset
 
 from .conftest import token_for
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from ouvert.api.actions.common import clear_package_cache, covered_tables, package_json
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset, Licence, Organisation, Resource, Tag, Theme
-from ouvert.core.testing import make_dataset
+from tests.support.factories import make_dataset
 
 from .conftest import token_for
 

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from ouvert.api.v1.registry import COMMON_ERRORS, discover
 from ouvert.api.v1.schema import build
-from ouvert.api.v1.testing import V1Client
+from tests.support.api import V1Client
 
 from .conftest import token_for
 

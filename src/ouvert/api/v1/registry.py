@@ -5,8 +5,9 @@ An operation says its method, path, parameters, request body and responses. The 
 ``schema`` writes the OpenAPI document from the same declarations, so what is documented is
 what is accepted.
 
-Domains add endpoints by declaring operations in their own module (``ouvert.<app>.api``, or
-a module of this package) with ``API.operation``; ``discover()`` imports them all. Object
+Domains add endpoints by declaring operations in their own module (``ouvert.<app>.api``, a
+module or a package) with ``API.operation``; ``discover()`` imports them all, then this
+package's own operations (the caller's account, the documentation). Object
 schemas are registered once with ``API.schema`` and referred to by name.
 """
 
@@ -176,10 +177,9 @@ ERROR_DESCRIPTIONS = {
 
 API = Api()
 
-#: Modules of this package that declare operations; other apps' ``api`` modules are found by
+#: Modules of this package that declare operations; apps' ``api`` modules are found by
 #: ``discover``.
-MODULES = ("ouvert.api.v1.datasets", "ouvert.api.v1.resources", "ouvert.api.v1.groups",
-           "ouvert.api.v1.account", "ouvert.api.v1.meta")
+MODULES = ("ouvert.api.v1.account", "ouvert.api.v1.meta")
 
 
 def discover() -> Api:
@@ -189,9 +189,9 @@ def discover() -> Api:
 
     from django.apps import apps
 
-    for module in MODULES:
-        import_module(module)
     for app in apps.get_app_configs():
         if app.name.startswith("ouvert.") and find_spec(f"{app.name}.api") is not None:
             import_module(f"{app.name}.api")
+    for module in MODULES:
+        import_module(module)
     return API

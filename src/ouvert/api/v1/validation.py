@@ -16,6 +16,8 @@ import re
 
 from django.utils.translation import gettext as _
 
+from ouvert.core.errors import ValidationFailed
+
 from .registry import API
 
 _TYPES = {
@@ -141,3 +143,9 @@ def _check_object(value: dict, schema: dict, path: str, problems: dict) -> None:
             if names is not None:
                 _check(key, names, where, problems)
             _check(item, resolve(extra), where, problems)
+
+
+def renamed(exc: ValidationFailed, names: dict) -> ValidationFailed:
+    """The error with the services' field names given as the body names them (``names``:
+    the service's name to the body's dotted path)."""
+    return ValidationFailed(exc.message, fields={names.get(k, k): v for k, v in exc.fields.items()})

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ouvert.catalog import services
 from ouvert.catalog.models import Dataset
-from ouvert.core.testing import make_dataset, make_sysadmin
+from tests.support.factories import make_dataset, make_sysadmin
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from ouvert.catalog import search, services
 from ouvert.catalog.search.analysis import fold, parse_query, tokenize
 from ouvert.catalog.search.backends import get_backend
-from ouvert.core.testing import make_dataset, make_organisation, make_user
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from ouvert.catalog.search.backends import base
 from ouvert.catalog.search.backends.base import unpack_code
 from ouvert.catalog.search.documents import build_document
 from ouvert.catalog.search.thesaurus import parse_clauses
-from ouvert.core.testing import make_dataset, make_organisation, make_user
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset
 from ouvert.catalog.search import memory, postings
 from ouvert.catalog.search.postings import POSTINGS, TERMS
-from ouvert.core.testing import make_dataset, make_organisation, make_user
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from ouvert.catalog import services, signals
 from ouvert.catalog.models import Activity, Dataset, Resource, Tag
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
-from ouvert.core.testing import make_dataset, make_organisation, make_user
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 

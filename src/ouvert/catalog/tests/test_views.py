@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from ouvert.catalog.models import Activity, Dataset, Resource
-from ouvert.core.testing import make_dataset, make_organisation, make_sysadmin, make_user
+from tests.support.factories import make_dataset, make_organisation, make_sysadmin, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-import ouvert.core.tasks.testing  # noqa: F401 - registers the core.testing.* tasks
+import tests.support.tasks  # noqa: F401 - registers the core.testing.* tasks
 from ouvert import settings as ouvert_settings
 from ouvert.core.management.commands import serve
 from ouvert.core.models import Task, TaskStatus
@@ -28,8 +28,9 @@ from ouvert.core.tasks import cancel, enqueue, get_backend, registry, runner
 from ouvert.core.tasks.backends import DatabaseBackend
 from ouvert.core.tasks.context import TaskContext
 from ouvert.core.tasks.worker import Worker
-from ouvert.core.testing import database_wrapper
+from tests.support.databases import database_wrapper
 
+REPOSITORY = Path(tests.support.tasks.__file__).resolve().parents[2]
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE,
                                              TaskStatus.FAILED, TaskStatus.CANCELLED)
 
@@ -80,12 +81,14 @@ def shared_db(transactional_db, request, tmp_path, settings):
 def worker_process(db_url: str, tmp_path: Path, *args: str, tasks: str = "database",
                    redis_url: str = "") -> subprocess.Popen:
     """``ouvert worker`` in its own process, with production settings, on ``db_url``."""
+    # The repository's root on the path: the worker imports the test tasks from tests.support.
+    path = os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH", "")]))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ouvert.settings", "OUVERT_DATABASE_URL": db_url,
            "OUVERT_HOME": str(tmp_path / "home"), "OUVERT_TASKS": tasks, "OUVERT_REDIS_URL": redis_url,
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
     log = open(tmp_path / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
-        [sys.executable, "-m", "ouvert", "worker", "--import", "ouvert.core.tasks.testing", *args],
+        [sys.executable, "-m", "ouvert", "worker", "--import", "tests.support.tasks", *args],
         env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -130,7 +133,7 @@ def test_enqueue_runs_on_commit_only_and_a_rollback_leaves_nothing():
 def test_enqueue_with_a_key_returns_the_pending_task(settings):
     settings.OUVERT_TASKS = "database"  # nothing runs: the tasks stay queued
     first = enqueue("core.testing.echo", key="resource:1", value=1)
-    again = enqueue(ouvert.core.tasks.testing.echo, key="resource:1", value=1)
+    again = enqueue(tests.support.tasks.echo, key="resource:1", value=1)
     other = enqueue("core.testing.echo", key="resource:2", value=2)
     unkeyed = [enqueue("core.testing.echo"), enqueue("core.testing.echo")]
     assert again.pk == first.pk

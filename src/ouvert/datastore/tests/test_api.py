@@ -17,9 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from ouvert.accounts.services import create_token
-from ouvert.api.v1.testing import V1Client
 from ouvert.catalog import services as catalog
-from ouvert.core.testing import make_dataset, make_organisation, make_user
+from tests.support.api import V1Client
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 from .test_services import CSV
 

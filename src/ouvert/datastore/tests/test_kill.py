@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from ouvert.catalog import services as catalog
 from ouvert.core.models import Task, TaskStatus
-from ouvert.core.testing import make_dataset, make_organisation, make_user
 from ouvert.core.tests.test_tasks import processes, shared_db, wait_for  # noqa: F401
 from ouvert.datastore import services
 from ouvert.datastore.models import DataTable, TableVersion
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 ROWS = 1_500_000  # several seconds of loading on a small machine
 
@@ -77,8 +77,8 @@ def test_a_killed_worker_leaves_the_previous_version_served_and_the_load_is_retr
     first.wait()
 
     def served():
-        version = services.table_for(resource.pk, actor=None)
-        assert services.search(resource.pk, actor=None)["total"] == 2
+        version = services.served_version(resource.pk, actor=None)
+        assert services.search_rows(resource.pk, actor=None)["total"] == 2
         return version
 
     assert served().number == 1
@@ -92,7 +92,7 @@ def test_a_killed_worker_leaves_the_previous_version_served_and_the_load_is_retr
     wait_for(lambda: timezone.now() > task.lease_expires_at + timedelta(seconds=0.3), timeout=15,
              what="the lease to expire")
     assert served().number == 1
-    assert services.status(resource, actor=None)["state"] == "running"
+    assert services.table_status(resource, actor=None)["state"] == "running"
 
     second = worker(shared_db, tmp_path)  # recovers the task, then retries it after its delay
     processes.append(second)
@@ -102,14 +102,14 @@ def test_a_killed_worker_leaves_the_previous_version_served_and_the_load_is_retr
     assert second.wait(timeout=60) == 0, logs(tmp_path)
     task.refresh_from_db()
     assert (task.status, task.attempts) == (TaskStatus.DONE, 2), logs(tmp_path)
-    version = services.table_for(resource.pk, actor=None)
+    version = services.served_version(resource.pk, actor=None)
     assert (version.number, version.rows) == (2, ROWS)
-    assert services.search(resource.pk, actor=None, filters={"id": ROWS})["records"][0]["organisme"] == \
+    assert services.search_rows(resource.pk, actor=None, filters={"id": ROWS})["records"][0]["organisme"] == \
         f"Organisme {1 + ROWS % 500}"
     assert TableVersion.objects.get(resource=resource, number=1).status == "superseded"
     leftovers = os.listdir(services.local_path(services.table_dir(resource.pk)))
     assert sorted(leftovers) == ["v1.parquet", "v2.parquet"], leftovers  # no scratch left behind
-    assert services.status(resource, actor=None)["state"] == "ready"
+    assert services.table_status(resource, actor=None)["state"] == "ready"
 
 
 @pytest.mark.django_db
@@ -124,5 +124,5 @@ def test_a_load_whose_last_attempt_was_killed_is_reported_failed(django_capture_
     message = runner.stopped_message(3, 3)
     Task.objects.filter(pk=version.task_id).update(status=TaskStatus.FAILED, error=message, attempts=3)
     TableVersion.objects.filter(pk=version.pk).update(status="running")
-    state = services.status(resource, actor=None)
+    state = services.table_status(resource, actor=None)
     assert state["state"] == "failed" and state["error"] == message and state["pending"] is None

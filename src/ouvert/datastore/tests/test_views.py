@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from ouvert.catalog.services import add_resource
-from ouvert.core.testing import make_dataset, make_organisation, make_user
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -360,7 +360,7 @@ def test_only_editors_use_the_forms(client, resource, name):
     assert client.post(address, {"encoding": "utf-8"}).status_code == 403
     member = make_user("membre")
     from ouvert.accounts.services import set_membership
-    from ouvert.core.testing import _root
+    from tests.support.factories import _root
 
     set_membership(resource.dataset.organisation, member, "member", actor=_root())
     client.force_login(member)

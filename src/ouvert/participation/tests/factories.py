@@ -7,8 +7,8 @@ import itertools
 
 from django.utils import timezone
 
-from ouvert.core.testing import _root, make_dataset, make_organisation, make_user
 from ouvert.participation import services
+from tests.support.factories import _root, make_dataset, make_organisation, make_user
 
 _seq = itertools.count(1)
 DAY = dt.timedelta(days=1)

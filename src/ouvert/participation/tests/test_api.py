@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ouvert.accounts.services import create_token
-from ouvert.api.v1.testing import V1Client
 from ouvert.participation import services
 from ouvert.participation.models import Case, Channel, Comment, Idea, Moderation
+from tests.support.api import V1Client
 
 from .factories import (
     make_challenge,

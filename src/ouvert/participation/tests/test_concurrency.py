@@ -17,10 +17,10 @@ import pytest
 from django.db import connection, connections
 
 from ouvert import settings as ouvert_settings
-from ouvert.core.testing import database_wrapper
 from ouvert.participation import services
 from ouvert.participation.errors import VoteError
 from ouvert.participation.models import Idea, Vote
+from tests.support.databases import database_wrapper
 
 from .factories import make_challenge, make_idea, make_user, set_phase
 

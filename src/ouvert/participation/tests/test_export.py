@@ -130,7 +130,7 @@ def test_publish_as_a_catalog_dataset_and_update_on_rerun(participation, tmp_pat
 
     # A hand-added resource stays; a dataset of that name that is not the export is left alone.
     from ouvert.catalog.services import add_resource
-    from ouvert.core.testing import _root
+    from tests.support.factories import _root
     add_resource(dataset, actor=_root(), data={"url": "https://example.org/notes", "title_en": "Notes"})
     again = publish_export(tmp_path / "third", organisation=owner)
     assert dataset.resources.count() == 10 and "files removed" not in again.counts

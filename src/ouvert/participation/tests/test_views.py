@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from ouvert.core.testing import make_dataset, make_organisation, make_user
 from ouvert.participation import services
 from ouvert.participation.models import Case, Comment, Idea, Moderation, Vote
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 from .factories import make_challenge, make_comment, make_idea, set_phase
 

@@ -1,5 +1,6 @@
-"""Tasks for the test suite and for checking a deployment's workers (not registered unless
-imported: ``ouvert worker --import ouvert.core.tasks.testing``)."""
+"""Tasks for the tests of the task back ends, registered when this module is imported (a
+worker process: ``ouvert worker --import tests.support.tasks``, with the repository on its
+``PYTHONPATH``). Their names keep the ``core.testing.`` prefix they were first given."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .registry import task
+from ouvert.core.tasks.registry import task
 
 
 @task(name="core.testing.echo", max_attempts=1, timeout=30)

@@ -6,13 +6,14 @@ import json
 
 from django.utils.translation import gettext_lazy
 
+from ouvert.api.v1.http import Reply
+from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, MULTIPART, Response, path_param
+from ouvert.api.v1.validation import renamed
 from ouvert.catalog import services
 from ouvert.catalog.models import Resource
 from ouvert.core.errors import ValidationFailed
 
-from .datasets import DATASET_ID, EXTRAS_INPUT, FIELD_NAMES, TEXT_INPUT, TITLE_INPUT, renamed
-from .http import Reply
-from .registry import API, AUTHENTICATED, JSON, MULTIPART, Response, path_param
+from .datasets import DATASET_ID, EXTRAS_INPUT, FIELD_NAMES, TEXT_INPUT, TITLE_INPUT
 from .serializers import RESOURCE, resource_data
 
 TAG = API.tag("resources", gettext_lazy("The files and links of datasets."))

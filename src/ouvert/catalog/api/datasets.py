@@ -7,14 +7,16 @@ import json
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ouvert.api.v1 import paging
+from ouvert.api.v1.http import Reply
+from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Param, Response, path_param
+from ouvert.api.v1.serializers import page_schema
+from ouvert.api.v1.validation import renamed
 from ouvert.catalog import licences, search, services
 from ouvert.catalog.models import Activity, Frequency, State
 from ouvert.core.errors import NotFound, ValidationFailed
 
-from . import paging
-from .http import Reply
-from .registry import API, AUTHENTICATED, JSON, Param, Response, path_param
-from .serializers import ACTIVITY, DATASET, activity_data, datasets_data, page_schema
+from .serializers import ACTIVITY, DATASET, activity_data, datasets_data
 
 TAG = API.tag("datasets", gettext_lazy("Datasets and their metadata."))
 NAME_OR_ID = path_param("name_or_id", gettext_lazy("The dataset's name or id."))
@@ -95,11 +97,6 @@ def dataset_input(body: dict) -> dict:
     elif "licence" in out:
         out["licence"] = ""
     return out
-
-
-def renamed(exc: ValidationFailed, names: dict = FIELD_NAMES) -> ValidationFailed:
-    """The error with the services' field names given as the body names them."""
-    return ValidationFailed(exc.message, fields={names.get(k, k): v for k, v in exc.fields.items()})
 
 
 def _organisation(value: str):
@@ -184,7 +181,7 @@ def create_dataset(call):
         dataset = services.create_dataset(actor=call.actor, organisation=organisation, data=data,
                                           state=body.get("state", State.DRAFT))
     except ValidationFailed as exc:
-        raise renamed(exc) from None
+        raise renamed(exc, FIELD_NAMES) from None
     return Reply(201, datasets_data([dataset])[0], {"Location": f"/api/v1/datasets/{dataset.name}"})
 
 
@@ -207,7 +204,7 @@ def _change(call, *, replace: bool):
     try:
         dataset = services.update_dataset(dataset, actor=call.actor, data=data, organisation=organisation)
     except ValidationFailed as exc:
-        raise renamed(exc) from None
+        raise renamed(exc, FIELD_NAMES) from None
     return datasets_data([dataset])[0]
 
 
@@ -254,7 +251,7 @@ def publish_dataset(call):
     try:
         dataset = services.publish_dataset(dataset, actor=call.actor)
     except ValidationFailed as exc:
-        raise renamed(exc) from None
+        raise renamed(exc, FIELD_NAMES) from None
     return datasets_data([dataset])[0]
 
 

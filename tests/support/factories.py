@@ -58,13 +58,3 @@ def _root():
     User = get_user_model()
     root = User.objects.filter(username="_factory_root").first()
     return root or make_user("_factory_root", sysadmin=True)
-
-
-def database_wrapper(settings_dict: dict):
-    """A connection wrapper for ``settings_dict`` (as ``settings._database`` makes them), to
-    point the ``default`` alias at a database that other threads or processes share."""
-    from django.db import connections
-    from django.db.utils import load_backend
-
-    configured = connections.configure_settings({"default": settings_dict})["default"]
-    return load_backend(configured["ENGINE"]).DatabaseWrapper(configured, "default")

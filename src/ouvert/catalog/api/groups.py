@@ -6,20 +6,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
 from ouvert.accounts import permissions
+from ouvert.api.v1 import paging
+from ouvert.api.v1.registry import API, Response, path_param
+from ouvert.api.v1.serializers import page_schema
 from ouvert.catalog import services
 from ouvert.catalog.models import Licence, Organisation, State, Theme
 
-from . import paging
-from .registry import API, Response, path_param
-from .serializers import (
-    LICENCE,
-    ORGANISATION,
-    THEME,
-    licence_data,
-    organisation_data,
-    page_schema,
-    theme_data,
-)
+from .serializers import LICENCE, ORGANISATION, THEME, licence_data, organisation_data, theme_data
 
 TAG = API.tag("organisations", gettext_lazy("Organisations, themes and licences."))
 NAME = path_param("name", gettext_lazy("The name or id."))
