@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ouvert.core.activity import record_activity
 from ouvert.core.errors import NotFound, ValidationFailed
 
 from . import permissions
@@ -106,8 +107,6 @@ def set_membership(organisation, user, role: str, *, actor) -> Membership:
     permissions.require(actor, "organisation.manage_members", organisation)
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Role.values)}]})
-    from ouvert.catalog.services import record_activity
-
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": role})
         before = None if created else membership.role
@@ -129,8 +128,6 @@ def _other_admin_exists(organisation, user) -> bool:
 
 def remove_membership(organisation, user, *, actor) -> None:
     permissions.require(actor, "organisation.manage_members", organisation)
-    from ouvert.catalog.services import record_activity
-
     with transaction.atomic():
         membership = Membership.objects.filter(organisation=organisation, user=user).first()
         if membership is None:

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
-from ouvert.catalog.models import Organisation, State, Theme
+from ouvert.catalog.models import State, Theme
 from ouvert.catalog.serializers import organisation_dict, theme_dict
 
 from .. import convert, params

@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ouvert.accounts.models import Organisation
 from ouvert.api.actions.common import clear_package_cache, covered_tables, package_json
 from ouvert.catalog import search, services
-from ouvert.catalog.models import Dataset, Licence, Organisation, Resource, Tag, Theme
+from ouvert.catalog.models import Dataset, Licence, Resource, Tag, Theme
 from ouvert.core.testing import make_dataset
 
 from .conftest import token_for

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Activity, Frequency, State
+from ouvert.catalog.models import Frequency, State
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.models import Activity
 
 from . import paging
 from .http import Reply
@@ -266,6 +267,6 @@ def publish_dataset(call):
                    "What changed in the dataset and its resources, by whom and when, newest first."))
 def list_activity(call):
     dataset = services.get_dataset(call.params["id"], actor=call.actor)
-    activities = Activity.objects.filter(dataset=dataset).select_related("actor").order_by("-created", "-id")
+    activities = Activity.objects.history_of(dataset).select_related("actor").order_by("-created", "-id")
     total, items = paging.sliced(call, activities)
     return paging.page(call, total, [activity_data(a) for a in items])

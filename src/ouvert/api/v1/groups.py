@@ -6,8 +6,9 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
 from ouvert.accounts import permissions
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
-from ouvert.catalog.models import Licence, Organisation, State, Theme
+from ouvert.catalog.models import Licence, State, Theme
 
 from . import paging
 from .registry import API, Response, path_param

@@ -11,16 +11,9 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Prefetch
 
-from ouvert.catalog.models import (
-    Activity,
-    Dataset,
-    Frequency,
-    Licence,
-    Organisation,
-    Resource,
-    State,
-    Theme,
-)
+from ouvert.accounts.models import Organisation
+from ouvert.catalog.models import Dataset, Frequency, Licence, Resource, State, Theme
+from ouvert.core.models import Activity
 
 from .registry import API
 

@@ -34,8 +34,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Dataset, Frequency, Organisation, Resource, State
+from ouvert.catalog.models import Dataset, Frequency, Resource, State
 from ouvert.catalog.validation import clean_resource
 from ouvert.core.errors import DomainError, ValidationFailed
 

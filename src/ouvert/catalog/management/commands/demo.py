@@ -13,9 +13,10 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
 from ouvert.catalog.demo import catalog
-from ouvert.catalog.models import Dataset, Organisation, Resource, State, Theme
+from ouvert.catalog.models import Dataset, Resource, State, Theme
 from ouvert.core.errors import DomainError
 
 DEMO_USERNAME = "ouvert-demo"
