@@ -28,7 +28,7 @@ from ouvert.core.models import Activity
 
 from . import search, signals
 from .models import Dataset, Resource, State, Tag, Theme
-from .validation import clean_dataset, clean_organisation, clean_resource, clean_theme
+from .validation import clean_dataset, clean_resource, clean_theme
 
 TRACKED_DATASET_FIELDS = (
     "name", "title_fr", "title_en", "description_fr", "description_en", "licence", "frequency",
@@ -125,18 +125,6 @@ def get_resource(resource_id: str, *, actor) -> Resource:
     return resource
 
 
-def get_organisation(name_or_id: str) -> Organisation:
-    qs = Organisation.objects.exclude(state=State.DELETED)
-    try:
-        return qs.get(pk=uuid.UUID(str(name_or_id)))
-    except (ValueError, Organisation.DoesNotExist):
-        pass
-    try:
-        return qs.get(name=str(name_or_id).lower())
-    except Organisation.DoesNotExist:
-        raise NotFound(_("Organisation not found.")) from None
-
-
 def get_theme(name_or_id: str) -> Theme:
     try:
         return Theme.objects.get(pk=uuid.UUID(str(name_or_id)))
@@ -148,35 +136,7 @@ def get_theme(name_or_id: str) -> Theme:
         raise NotFound(_("Theme not found.")) from None
 
 
-# --- organisations and themes ------------------------------------------------------------
-
-def create_organisation(*, actor, data: dict) -> Organisation:
-    permissions.require(actor, "organisation.create")
-    cleaned = clean_organisation(data)
-    with transaction.atomic():
-        if Organisation.objects.filter(name=cleaned["name"]).exists():
-            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
-        organisation = Organisation(**cleaned)
-        organisation.save()
-        record_activity("catalog.organisation.created", actor=actor, obj=organisation, organisation=organisation,
-                        changes={k: (None, v) for k, v in cleaned.items()})
-    return organisation
-
-
-def update_organisation(organisation: Organisation, *, actor, data: dict) -> Organisation:
-    permissions.require(actor, "organisation.update", organisation)
-    cleaned = clean_organisation(data, partial=True)
-    with transaction.atomic():
-        if "name" in cleaned and Organisation.objects.filter(name=cleaned["name"]).exclude(pk=organisation.pk).exists():
-            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
-        changes = _apply(organisation, cleaned, cleaned.keys())
-        if changes:
-            organisation.save()
-            record_activity("catalog.organisation.updated", actor=actor, obj=organisation, organisation=organisation, changes=changes)
-            if {"title_fr", "title_en", "name"} & changes.keys():
-                search.reindex_organisation(organisation)
-    return organisation
-
+# --- themes ------------------------------------------------------------------------------
 
 def create_theme(*, actor, data: dict) -> Theme:
     permissions.require(actor, "theme.manage")

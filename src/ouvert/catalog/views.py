@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts import permissions
+from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.accounts.permissions import can, editable_organisations, visible_datasets
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -235,7 +236,7 @@ def organisation_list(request):
 
 @domain_errors
 def organisation_detail(request, name):
-    organisation = services.get_organisation(name)
+    organisation = accounts.get_organisation(name)
     context = _search_context(request, fixed={"organisation": organisation.name})
     context.update({
         "organisation": organisation,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
+from ouvert.accounts import services as accounts
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset, State
 from ouvert.catalog.serializers import ckan_time, resource_dict
@@ -104,7 +105,7 @@ def owner_organisation(data: dict, *, required: bool):
         if not isinstance(candidate, str):
             raise params.invalid("owner_org", _("Expected an organisation id or name."))
         try:
-            return services.get_organisation(candidate)
+            return accounts.get_organisation(candidate)
         except NotFound:
             continue
     if given:

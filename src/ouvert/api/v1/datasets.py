@@ -7,6 +7,7 @@ import json
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ouvert.accounts import services as accounts
 from ouvert.catalog import licences, search, services
 from ouvert.catalog.models import Frequency, State
 from ouvert.core.errors import NotFound, ValidationFailed
@@ -105,7 +106,7 @@ def renamed(exc: ValidationFailed, names: dict = FIELD_NAMES) -> ValidationFaile
 
 def _organisation(value: str):
     try:
-        return services.get_organisation(value)
+        return accounts.get_organisation(value)
     except NotFound:
         raise ValidationFailed(_("Some fields are not valid."), fields={
             "organisation": [_("Organisation “%(name)s” not found.") % {"name": value}]}) from None

@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
 from ouvert.accounts import permissions
+from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
 from ouvert.catalog.models import Licence, State, Theme
@@ -52,7 +53,7 @@ def list_organisations(call):
                description=gettext_lazy(
                    "One organisation (search its datasets with `/datasets?organisation=name`)."))
 def get_organisation(call):
-    organisation = services.get_organisation(call.params["name"])
+    organisation = accounts.get_organisation(call.params["name"])
     count = permissions.visible_datasets(call.actor).filter(state=State.ACTIVE, organisation=organisation).count()
     return organisation_data(organisation, count)
 
