@@ -94,7 +94,8 @@ class Loader:
 
     def resume(self) -> None:
         """Carry on from a kept catalog: its datasets, organisations, themes and tags."""
-        from ouvert.catalog.models import Dataset, Organisation, Tag, Theme
+        from ouvert.accounts.models import Organisation
+        from ouvert.catalog.models import Dataset, Tag, Theme
 
         self.count = Dataset.objects.count()
         self.organisations = {org.name: org for org in Organisation.objects.all()}
@@ -103,7 +104,7 @@ class Loader:
         self.random.seed(20260630 + self.count)
 
     def organisation(self, record: dict, variant: int):
-        from ouvert.catalog.models import Organisation
+        from ouvert.accounts.models import Organisation
 
         org = record.get("organization") or {}
         base = (org.get("name") or "cioos")[:80]

@@ -22,8 +22,7 @@ def make_sysadmin(username: str = "root"):
 
 
 def make_organisation(name: str | None = None, *, admin=None, editors=(), members=(), **data):
-    from ouvert.accounts.services import set_membership
-    from ouvert.catalog.services import create_organisation
+    from ouvert.accounts.services import create_organisation, set_membership
 
     root = _root()
     name = name or f"org{next(_seq)}"

@@ -1,15 +1,21 @@
-"""Users, organisation memberships with roles, and API tokens."""
+"""Users, organisations with their memberships and roles, and API tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from ouvert.core.i18n import BilingualMixin
+from ouvert.core.models import State
+from ouvert.core.validators import NAME_VALIDATOR
 
 
 class User(AbstractUser):
@@ -35,6 +41,39 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+class Organisation(BilingualMixin, models.Model):
+    """An organisation that publishes and answers for content in every domain. What a domain
+    needs to know about it goes in a one-to-one profile of its own, not here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[NAME_VALIDATOR])
+    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    image_url = models.URLField(_("logo URL"), blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    extras = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The table keeps the name it had in the catalog: the catalog's revision triggers
+        # (ouvert.catalog.revisions) are installed on it under that name.
+        db_table = "catalog_organisation"
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return str(self.title) or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:organisation", args=[self.name])
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     EDITOR = "editor", _("Editor")
@@ -43,7 +82,7 @@ class Role(models.TextChoices):
 
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey("catalog.Organisation", on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created = models.DateTimeField(auto_now_add=True)
 

@@ -159,7 +159,7 @@ RULES.update({
 
 def moderated_organisations(actor):
     """Organisations whose moderation queue ``actor`` sees (the ``participation.moderate`` rule)."""
-    from ouvert.catalog.models import Organisation
+    from ouvert.accounts.models import Organisation
 
     if is_sysadmin(actor):
         return Organisation.objects.all()
@@ -237,7 +237,7 @@ def visible_datasets(actor, queryset: QuerySet | None = None, *, include_deleted
 
 def editable_organisations(actor):
     """Organisations in which ``actor`` may create datasets."""
-    from ouvert.catalog.models import Organisation
+    from ouvert.accounts.models import Organisation
 
     if is_sysadmin(actor):
         return Organisation.objects.all()

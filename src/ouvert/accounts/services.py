@@ -1,10 +1,11 @@
-"""Account operations: users, memberships and API tokens."""
+"""Account operations: users, organisations and their memberships, API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
+import uuid
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -13,18 +14,22 @@ from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ouvert.core.activity import record_activity
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.models import State
 
 from . import permissions
 from .mail import absolute_url, send_to_user
-from .models import ApiToken, Membership, Role, hash_token
-from .signals import email_verified, user_registered
+from .models import ApiToken, Membership, Organisation, Role, hash_token
+from .signals import email_verified, organisation_changed, user_registered
+from .validation import clean_organisation
 
 User = get_user_model()
 logger = logging.getLogger("ouvert.accounts")
@@ -101,13 +106,68 @@ def get_user(username_or_id) -> User:
     return user
 
 
+# --- organisations -----------------------------------------------------------------------
+
+def get_organisation(name_or_id: str) -> Organisation:
+    """The organisation of that id or name, unless deleted; otherwise NotFound."""
+    qs = Organisation.objects.exclude(state=State.DELETED)
+    try:
+        return qs.get(pk=uuid.UUID(str(name_or_id)))
+    except (ValueError, Organisation.DoesNotExist):
+        pass
+    try:
+        return qs.get(name=str(name_or_id).lower())
+    except Organisation.DoesNotExist:
+        raise NotFound(_("Organisation not found.")) from None
+
+
+def list_organisations() -> list[tuple[Organisation, int]]:
+    """The organisations that are not deleted, by name, each with its number of members."""
+    organisations = Organisation.objects.exclude(state=State.DELETED).annotate(members=Count("memberships"))
+    return [(organisation, organisation.members) for organisation in organisations.order_by("name")]
+
+
+def create_organisation(*, actor, data: dict) -> Organisation:
+    """Create an organisation from ``data`` (see ``clean_organisation``)."""
+    permissions.require(actor, "organisation.create")
+    cleaned = clean_organisation(data)
+    with transaction.atomic():
+        if Organisation.objects.filter(name=cleaned["name"]).exists():
+            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+        organisation = Organisation(**cleaned)
+        organisation.save()
+        record_activity("catalog.organisation.created", actor=actor, obj=organisation, organisation=organisation,
+                        changes={k: (None, v) for k, v in cleaned.items()})
+    return organisation
+
+
+def update_organisation(organisation: Organisation, *, actor, data: dict) -> Organisation:
+    """Change the fields ``data`` gives; ``organisation_changed`` tells the other apps (inside
+    the transaction) when something did change."""
+    permissions.require(actor, "organisation.update", organisation)
+    cleaned = clean_organisation(data, partial=True)
+    with transaction.atomic():
+        if "name" in cleaned and Organisation.objects.filter(name=cleaned["name"]).exclude(pk=organisation.pk).exists():
+            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+        changes = {}
+        for field, new in cleaned.items():
+            old = getattr(organisation, field)
+            if old != new:
+                changes[field] = (old, new)
+                setattr(organisation, field, new)
+        if changes:
+            organisation.save()
+            record_activity("catalog.organisation.updated", actor=actor, obj=organisation, organisation=organisation,
+                            changes=changes)
+            organisation_changed.send(sender=Organisation, organisation=organisation, changes=changes)
+    return organisation
+
+
 def set_membership(organisation, user, role: str, *, actor) -> Membership:
     """Give ``user`` a role in ``organisation`` (creating or changing the membership)."""
     permissions.require(actor, "organisation.manage_members", organisation)
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Role.values)}]})
-    from ouvert.catalog.services import record_activity
-
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": role})
         before = None if created else membership.role
@@ -129,8 +189,6 @@ def _other_admin_exists(organisation, user) -> bool:
 
 def remove_membership(organisation, user, *, actor) -> None:
     permissions.require(actor, "organisation.manage_members", organisation)
-    from ouvert.catalog.services import record_activity
-
     with transaction.atomic():
         membership = Membership.objects.filter(organisation=organisation, user=user).first()
         if membership is None:

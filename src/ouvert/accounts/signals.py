@@ -7,3 +7,8 @@ user_registered = Signal()
 
 #: A user proved they receive mail at their address. Arguments: ``user``.
 email_verified = Signal()
+
+#: An organisation's fields changed, sent inside the change's transaction (so that what follows
+#: from it, such as a search index, commits or rolls back with it). Arguments:
+#: ``organisation``, ``changes`` ({field: (before, after)}).
+organisation_changed = Signal()

@@ -15,7 +15,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from ouvert.catalog.services import get_organisation
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from . import permissions, ratelimit, services
@@ -201,7 +200,7 @@ def tokens(request):
 @login_required
 def members(request, name):
     try:
-        organisation = get_organisation(name)
+        organisation = services.get_organisation(name)
     except NotFound:
         raise Http404 from None
     if not permissions.can(request.user, "organisation.manage_members", organisation):

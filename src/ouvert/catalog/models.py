@@ -1,29 +1,20 @@
-"""The catalog: organisations, datasets, resources, tags, themes, licences and their history."""
+"""The catalog: datasets, resources, tags, themes and licences."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ouvert.accounts.models import Organisation
 from ouvert.core.i18n import BilingualMixin
+from ouvert.core.models import State
+from ouvert.core.validators import NAME_VALIDATOR
 
 from .revisions import new_revision
-
-NAME_VALIDATOR = RegexValidator(
-    r"^[a-z0-9][a-z0-9_-]{1,99}$",
-    _("Use 2 to 100 lowercase letters, digits, hyphens or underscores, starting with a letter or digit."),
-)
-
-
-class State(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Published")
-    DELETED = "deleted", _("Deleted")
 
 
 class Frequency(models.TextChoices):
@@ -40,33 +31,6 @@ class Frequency(models.TextChoices):
     AS_NEEDED = "as_needed", _("As needed")
     NEVER = "never", _("Never (historical)")
     UNKNOWN = "unknown", _("Unknown")
-
-
-class Organisation(BilingualMixin, models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(_("name"), max_length=100, unique=True, validators=[NAME_VALIDATOR])
-    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
-    description_fr = models.TextField(_("description (French)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    website = models.URLField(_("website"), blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
-    image_url = models.URLField(_("logo URL"), blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
-    extras = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("organisation")
-        verbose_name_plural = _("organisations")
-
-    def __str__(self) -> str:
-        return str(self.title) or self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("web:organisation", args=[self.name])
 
 
 class Theme(BilingualMixin, models.Model):
@@ -227,25 +191,3 @@ class Resource(BilingualMixin, models.Model):
         if self.kind == self.Kind.URL:
             return self.url
         return reverse("web:resource_download", args=[self.dataset.name, self.id, self.filename or "file"])
-
-
-class Activity(models.Model):
-    """One change to the catalog: who, when, what (a dotted key) and which fields."""
-
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    key = models.CharField(max_length=100, db_index=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities")
-    dataset = models.ForeignKey(Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities")
-    object_type = models.CharField(max_length=30)
-    object_id = models.CharField(max_length=64)
-    object_name = models.CharField(max_length=300, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created", "-id"]
-        verbose_name = _("activity")
-        verbose_name_plural = _("activities")
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.object_name}"

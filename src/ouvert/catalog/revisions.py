@@ -125,6 +125,7 @@ def catalog_statements(vendor: str, *, datastore_revision: bool = True) -> list[
         *statements(vendor, "catalog_dataset_themes", "dataset_id"),
         *statements(vendor, "catalog_theme", "id", shared_by=("catalog_dataset_themes", "theme_id", "dataset_id")),
         *statements(vendor, "catalog_tag", "id", shared_by=("catalog_dataset_tags", "tag_id", "dataset_id")),
+        # accounts.Organisation's table, which kept its name when organisations left the catalog.
         *statements(vendor, "catalog_organisation", "id", shared_by=(DATASET, "organisation_id", "id")),
         *statements(vendor, "catalog_licence", "id", shared_by=(DATASET, "licence_id", "id")),
     ]

@@ -14,9 +14,10 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from ouvert.accounts.models import Organisation
 from ouvert.core.i18n import pick
 
-from .models import Dataset, Licence, Organisation, Resource, Theme
+from .models import Dataset, Licence, Resource, Theme
 
 
 def ckan_time(value: dt.datetime | None) -> str | None:

@@ -13,7 +13,6 @@ import re
 import unicodedata
 import uuid
 from types import SimpleNamespace
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -22,11 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
+from ouvert.accounts.models import Organisation
+from ouvert.core import activity
 from ouvert.core.errors import Conflict, NotFound, ValidationFailed
+from ouvert.core.models import Activity
 
 from . import search, signals
-from .models import Activity, Dataset, Organisation, Resource, State, Tag, Theme
-from .validation import clean_dataset, clean_organisation, clean_resource, clean_theme
+from .models import Dataset, Resource, State, Tag, Theme
+from .validation import clean_dataset, clean_resource, clean_theme
 
 TRACKED_DATASET_FIELDS = (
     "name", "title_fr", "title_en", "description_fr", "description_en", "licence", "frequency",
@@ -37,39 +39,17 @@ TRACKED_DATASET_FIELDS = (
 
 # --- activity ----------------------------------------------------------------------------
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "pk"):
-        return str(value.pk)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
 def record_activity(key: str, *, actor, obj, dataset: Dataset | None = None, organisation: Organisation | None = None,
                     changes: dict | None = None) -> Activity:
-    """Append one entry to the history (called inside the operation's transaction)."""
-    entry = _activity(key, actor=actor, obj=obj, dataset=dataset, organisation=organisation, changes=changes)
-    entry.save(force_insert=True)
-    return entry
+    """Append one entry to the history (called inside the operation's transaction); a
+    dataset's entries are its history (``Activity.objects.history_of``)."""
+    return activity.record_activity(key, actor=actor, obj=obj, organisation=organisation, target=dataset, changes=changes)
 
 
 def _activity(key: str, *, actor, obj, dataset: Dataset | None = None, organisation: Organisation | None = None,
               changes: dict | None = None) -> Activity:
     """An unsaved history entry (``record_activity`` saves one, bulk writers many at once)."""
-    return Activity(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        key=key,
-        dataset=dataset,
-        organisation=organisation,
-        object_type=obj._meta.model_name,
-        object_id=str(obj.pk),
-        object_name=getattr(obj, "name", "") or str(obj)[:300],
-        changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in (changes or {}).items()},
-    )
+    return activity.new_activity(key, actor=actor, obj=obj, organisation=organisation, target=dataset, changes=changes)
 
 
 def _apply(instance, cleaned: dict, fields) -> dict:
@@ -145,18 +125,6 @@ def get_resource(resource_id: str, *, actor) -> Resource:
     return resource
 
 
-def get_organisation(name_or_id: str) -> Organisation:
-    qs = Organisation.objects.exclude(state=State.DELETED)
-    try:
-        return qs.get(pk=uuid.UUID(str(name_or_id)))
-    except (ValueError, Organisation.DoesNotExist):
-        pass
-    try:
-        return qs.get(name=str(name_or_id).lower())
-    except Organisation.DoesNotExist:
-        raise NotFound(_("Organisation not found.")) from None
-
-
 def get_theme(name_or_id: str) -> Theme:
     try:
         return Theme.objects.get(pk=uuid.UUID(str(name_or_id)))
@@ -168,35 +136,7 @@ def get_theme(name_or_id: str) -> Theme:
         raise NotFound(_("Theme not found.")) from None
 
 
-# --- organisations and themes ------------------------------------------------------------
-
-def create_organisation(*, actor, data: dict) -> Organisation:
-    permissions.require(actor, "organisation.create")
-    cleaned = clean_organisation(data)
-    with transaction.atomic():
-        if Organisation.objects.filter(name=cleaned["name"]).exists():
-            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
-        organisation = Organisation(**cleaned)
-        organisation.save()
-        record_activity("catalog.organisation.created", actor=actor, obj=organisation, organisation=organisation,
-                        changes={k: (None, v) for k, v in cleaned.items()})
-    return organisation
-
-
-def update_organisation(organisation: Organisation, *, actor, data: dict) -> Organisation:
-    permissions.require(actor, "organisation.update", organisation)
-    cleaned = clean_organisation(data, partial=True)
-    with transaction.atomic():
-        if "name" in cleaned and Organisation.objects.filter(name=cleaned["name"]).exclude(pk=organisation.pk).exists():
-            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
-        changes = _apply(organisation, cleaned, cleaned.keys())
-        if changes:
-            organisation.save()
-            record_activity("catalog.organisation.updated", actor=actor, obj=organisation, organisation=organisation, changes=changes)
-            if {"title_fr", "title_en", "name"} & changes.keys():
-                search.reindex_organisation(organisation)
-    return organisation
-
+# --- themes ------------------------------------------------------------------------------
 
 def create_theme(*, actor, data: dict) -> Theme:
     permissions.require(actor, "theme.manage")
@@ -493,7 +433,7 @@ def add_links(dataset: Dataset, *, actor, links: list[tuple[dict, uuid.UUID | No
             resources.append(resource)
         Resource.objects.bulk_create(resources)
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
-        Activity.objects.bulk_create([
+        activity.record_activities([
             _activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset,
                       organisation=dataset.organisation, changes=_created_changes(resource))
             for resource in resources])

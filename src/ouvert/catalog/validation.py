@@ -10,15 +10,15 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import EmailValidator, URLValidator
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
-from ouvert.core import markdown
-from ouvert.core.errors import ValidationFailed
+from ouvert.core.validation import Errors, clean_extras, clean_name, clean_titles, clean_url
+from ouvert.core.validation import clean_text as _text
+from ouvert.core.validation import reject_unknown as _unknown
 
-from .models import NAME_VALIDATOR, Frequency, Licence, Theme
+from .models import Frequency, Licence, Theme
 
-_url = URLValidator(schemes=["http", "https", "ftp"])
 _email = EmailValidator()
 
 DATASET_FIELDS = {
@@ -27,66 +27,7 @@ DATASET_FIELDS = {
     "version", "private", "extras", "tags_fr", "tags_en", "tags", "themes",
 }
 RESOURCE_FIELDS = {"title_fr", "title_en", "description_fr", "description_en", "url", "format", "position", "extras"}
-ORGANISATION_FIELDS = {"name", "title_fr", "title_en", "description_fr", "description_en", "website", "email", "image_url", "extras"}
 THEME_FIELDS = {"name", "title_fr", "title_en", "description_fr", "description_en", "image_url"}
-
-
-class Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(str(message))
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed(_("Some fields are not valid."), fields=self.fields)
-
-
-def _text(value: Any, field: str, errors: Errors, max_length: int | None = None) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.add(field, _("Expected text."))
-        return ""
-    value = value.strip()
-    if max_length and len(value) > max_length:
-        errors.add(field, _("At most %(max)d characters (this has %(length)d).") % {"max": max_length, "length": len(value)})
-    if "\x00" in value:
-        errors.add(field, _("The text contains a NUL character."))
-    return value
-
-
-def _unknown(data: dict, allowed: set[str], errors: Errors) -> None:
-    for key in data:
-        if key not in allowed:
-            errors.add(key, _("Unknown field."))
-
-
-def clean_name(value: Any, errors: Errors, field: str = "name") -> str:
-    name = _text(value, field, errors).lower()
-    if not name:
-        errors.add(field, _("This field is required."))
-        return ""
-    try:
-        NAME_VALIDATOR(name)
-    except DjangoValidationError as exc:
-        errors.add(field, exc.messages[0])
-    return name
-
-
-def clean_titles(data: dict, errors: Errors, cleaned: dict, *, required: bool) -> None:
-    for lang in ("fr", "en"):
-        if f"title_{lang}" in data:
-            cleaned[f"title_{lang}"] = _text(data[f"title_{lang}"], f"title_{lang}", errors, 300)
-        if f"description_{lang}" in data:
-            text = _text(data[f"description_{lang}"], f"description_{lang}", errors)
-            for problem in markdown.problems(text):
-                errors.add(f"description_{lang}", problem)
-            cleaned[f"description_{lang}"] = text
-    if required and not (cleaned.get("title_fr") or cleaned.get("title_en")):
-        errors.add("title_fr", _("Give a title in French or in English (or both)."))
-        errors.add("title_en", _("Give a title in French or in English (or both)."))
 
 
 def _date(value: Any, field: str, errors: Errors) -> dt.date | None:
@@ -193,40 +134,6 @@ def clean_dataset(data: dict, *, partial: bool = False) -> dict:
     return cleaned
 
 
-def clean_url(value: Any, field: str, errors: Errors, *, required: bool) -> str:
-    url = _text(value, field, errors, 2000)
-    if not url:
-        if required:
-            errors.add(field, _("This field is required."))
-        return ""
-    try:
-        _url(url)
-    except DjangoValidationError:
-        errors.add(field, _("Enter a valid web address starting with http:// or https://."))
-    return url
-
-
-def clean_extras(value: Any, errors: Errors) -> dict[str, str]:
-    if value in (None, ""):
-        return {}
-    if isinstance(value, list):  # CKAN's [{"key": ..., "value": ...}]
-        try:
-            value = {item["key"]: item.get("value", "") for item in value}
-        except (TypeError, KeyError):
-            errors.add("extras", _("Expected a list of {key, value} objects."))
-            return {}
-    if not isinstance(value, dict):
-        errors.add("extras", _("Expected an object of keys and values."))
-        return {}
-    extras = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or not key.strip() or len(key) > 100:
-            errors.add("extras", _("Each extra needs a key of 1 to 100 characters."))
-            continue
-        extras[key.strip()] = item if isinstance(item, str) else str(item)
-    return extras
-
-
 def clean_resource(data: dict, *, partial: bool = False, has_file: bool = False) -> dict:
     errors = Errors()
     _unknown(data, RESOURCE_FIELDS, errors)
@@ -244,30 +151,6 @@ def clean_resource(data: dict, *, partial: bool = False, has_file: bool = False)
             cleaned["position"] = max(0, int(data["position"]))
         except (TypeError, ValueError):
             errors.add("position", _("Expected a whole number."))
-    if "extras" in data:
-        cleaned["extras"] = clean_extras(data["extras"], errors)
-    errors.raise_if_any()
-    return cleaned
-
-
-def clean_organisation(data: dict, *, partial: bool = False) -> dict:
-    errors = Errors()
-    _unknown(data, ORGANISATION_FIELDS, errors)
-    cleaned: dict[str, Any] = {}
-    if "name" in data or not partial:
-        cleaned["name"] = clean_name(data.get("name"), errors)
-    clean_titles(data, errors, cleaned, required=not partial)
-    for field in ("website", "image_url"):
-        if field in data:
-            cleaned[field] = clean_url(data[field], field, errors, required=False)
-    if "email" in data:
-        email = _text(data["email"], "email", errors, 254)
-        if email:
-            try:
-                _email(email)
-            except DjangoValidationError:
-                errors.add("email", _("Enter a valid e-mail address."))
-        cleaned["email"] = email
     if "extras" in data:
         cleaned["extras"] = clean_extras(data["extras"], errors)
     errors.raise_if_any()

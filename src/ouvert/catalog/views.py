@@ -20,14 +20,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts import permissions
+from ouvert.accounts import services as accounts
+from ouvert.accounts.models import Organisation
 from ouvert.accounts.permissions import can, editable_organisations, visible_datasets
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.i18n import current_language
+from ouvert.core.models import Activity
 from ouvert.web.errors import domain_errors
 
 from . import serializers, services
 from .forms import DatasetForm, ResourceForm
-from .models import Organisation, Resource, State, Theme
+from .models import Resource, State, Theme
 from .search import FACETS, SORTS, search_datasets
 
 PAGE_SIZE = 20
@@ -70,7 +73,7 @@ def _history(dataset, resources) -> list[dict]:
     """Who changed what and when; resources still present are named in the reader's language."""
     current = {str(r.pk): str(r) for r in resources}
     rows = []
-    for activity in dataset.activities.select_related("actor")[:100]:
+    for activity in Activity.objects.history_of(dataset).select_related("actor")[:100]:
         fields = [str(FIELD_LABELS.get(key, key)) for key in activity.changes if not key.startswith("member:")]
         is_resource = activity.object_type == "resource"
         rows.append({
@@ -233,7 +236,7 @@ def organisation_list(request):
 
 @domain_errors
 def organisation_detail(request, name):
-    organisation = services.get_organisation(name)
+    organisation = accounts.get_organisation(name)
     context = _search_context(request, fixed={"organisation": organisation.name})
     context.update({
         "organisation": organisation,

@@ -1,11 +1,23 @@
-"""Models shared by every app: the background task, whose row is the source of truth for its status."""
+"""Models shared by every app: the life cycle of published content, the background task (whose
+row is the source of truth for its status) and the activity history."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    """Where published content (an organisation, a dataset) stands in its life."""
+
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Published")
+    DELETED = "deleted", _("Deleted")
 
 
 class TaskStatus(models.TextChoices):
@@ -65,3 +77,61 @@ class Task(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}
+
+
+class ActivityQuerySet(models.QuerySet):
+    def history_of(self, obj: models.Model) -> ActivityQuerySet:
+        """The entries of ``obj``'s history: those recorded with ``obj`` as their ``target`` (a
+        dataset's history holds the entries about it and about its resources)."""
+        return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
+
+    def about(self, obj: models.Model) -> ActivityQuerySet:
+        """The entries whose object is ``obj``."""
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+
+
+class Activity(models.Model):
+    """One change, in any domain: who, when, what (a dotted key such as
+    ``catalog.dataset.published``), to which object and which fields (``changes``: each changed
+    field, ``[before, after]``). Written by ``ouvert.core.activity`` only.
+
+    The object is a generic reference that outlives it (``object_name`` keeps a readable name);
+    ``target``, when given, is the object whose history the entry belongs to (a resource's
+    entries belong to its dataset's), read by ``Activity.objects.history_of``.
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=100, db_index=True)
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="activities")
+    content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_name = models.CharField(max_length=300, blank=True)
+    target_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    target_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    content_object = GenericForeignKey("content_type", "object_id")
+    target = GenericForeignKey("target_type", "target_id")
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "created"], name="core_activity_target"),
+            models.Index(fields=["content_type", "object_id"], name="core_activity_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.object_name}"
+
+    @property
+    def object_type(self) -> str:
+        """The object's kind, by model name (``dataset``, ``resource``), as the APIs show it."""
+        if self.content_type_id is None:
+            return ""
+        return ContentType.objects.get_for_id(self.content_type_id).model

@@ -60,7 +60,7 @@ class Challenge(BilingualMixin, models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True, validators=[NAME_VALIDATOR])
-    organisation = models.ForeignKey("catalog.Organisation", on_delete=models.PROTECT, related_name="challenges")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="challenges")
     title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     problem_fr = models.TextField(_("problem statement (French)"), blank=True)
@@ -446,7 +446,7 @@ class Case(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
     reuse = models.ForeignKey(Reuse, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
-    organisation = models.ForeignKey("catalog.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=15, choices=Reason.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.WEB)
     #: [{"rule": code, "check": name, "detail": text}] from the checks or the flags.
@@ -501,7 +501,7 @@ class Decision(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reuse = models.ForeignKey(Reuse, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    organisation = models.ForeignKey("catalog.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=7, choices=Action.choices)
     #: Empty only for holds that no rule caused (a new account, another channel, a review).
     rule = models.CharField(max_length=30, choices=rules.CHOICES, blank=True)

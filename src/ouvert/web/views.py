@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
+from ouvert.accounts.models import Organisation
 from ouvert.accounts.permissions import visible_datasets
-from ouvert.catalog.models import Organisation, State, Theme
+from ouvert.catalog.models import State, Theme
 
 
 def home(request):

@@ -8,8 +8,8 @@ from django.utils.translation import gettext
 
 from ouvert.accounts import services
 from ouvert.accounts.models import ApiToken, Membership, hash_token
-from ouvert.catalog.models import Activity
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
+from ouvert.core.models import Activity
 from tests.support.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 
-from ouvert.catalog.models import Dataset, Licence, Organisation, Resource, Tag, Theme
+from ouvert.accounts.models import Organisation
+from ouvert.catalog.models import Dataset, Licence, Resource, Tag, Theme
 from ouvert.catalog.serializers import dataset_dict
 
 

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
-from ouvert.catalog.models import Organisation, State, Theme
+from ouvert.catalog.models import State, Theme
 from ouvert.catalog.serializers import organisation_dict, theme_dict
 
 from .. import convert, params
@@ -86,7 +87,7 @@ def organization_show(call: Call) -> dict:
 
     Parameters: ``id`` (id or name), ``include_datasets``, ``include_users``.
     """
-    organisation = services.get_organisation(params.identifier(call.params))
+    organisation = accounts.get_organisation(params.identifier(call.params))
     result = {**organisation_dict(organisation, call.language), "display_name": str(organisation.title) or organisation.name,
               "extras": [{"key": k, "value": v} for k, v in sorted(organisation.extras.items())]}
     if params.boolean(call.params, "include_users", True) and permissions.can(call.actor, "organisation.view_members", organisation):
@@ -113,7 +114,7 @@ def organization_create(call: Call) -> dict:
     ``description_translated``, ``image_url``, ``extras``, ``users`` ([{name, capacity}]).
     """
     data = convert.group_input(call.params, call.language, organisation=True)
-    organisation = services.create_organisation(actor=call.actor, data=data)
+    organisation = accounts.create_organisation(actor=call.actor, data=data)
     _set_users(organisation, call.params.get("users"), actor=call.actor)
     return organisation_dict(organisation, call.language)
 
@@ -125,9 +126,9 @@ def organization_update(call: Call) -> dict:
     Parameters: ``id`` (id or name) and the fields of ``organization_create``; ``users`` adds
     members or changes their roles.
     """
-    organisation = services.get_organisation(params.identifier(call.params))
+    organisation = accounts.get_organisation(params.identifier(call.params))
     data = convert.group_input(call.params, call.language, organisation=True, replace=True)
-    organisation = services.update_organisation(organisation, actor=call.actor, data=data)
+    organisation = accounts.update_organisation(organisation, actor=call.actor, data=data)
     _set_users(organisation, call.params.get("users"), actor=call.actor)
     return organisation_dict(organisation, call.language)
 
@@ -139,7 +140,7 @@ def organization_member_create(call: Call) -> dict:
     Parameters: ``id`` (organisation id or name), ``username`` (name or id), ``role``
     (``admin``, ``editor`` or ``member``).
     """
-    organisation = services.get_organisation(params.identifier(call.params))
+    organisation = accounts.get_organisation(params.identifier(call.params))
     user = accounts.get_user(params.text(call.params, "username", required=True))
     role = params.text(call.params, "role", required=True)
     membership = accounts.set_membership(organisation, user, role, actor=call.actor)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
+from ouvert.accounts import services as accounts
 from ouvert.catalog import search, services
-from ouvert.catalog.models import Activity, Dataset, State
+from ouvert.catalog.models import Dataset, State
 from ouvert.catalog.serializers import ckan_time, resource_dict
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.models import Activity
 
 from .. import convert, params
 from ..registry import ANYONE, WRITE, Call, action
@@ -75,7 +77,7 @@ def package_activity_list(call: Call) -> list[dict]:
     dataset = services.get_dataset(params.identifier(call.params), actor=call.actor)
     limit = params.integer(call.params, "limit", 31, minimum=1, maximum=100)
     offset = params.integer(call.params, "offset", 0)
-    activities = Activity.objects.filter(dataset=dataset).order_by("-created", "-id")[offset:offset + limit]
+    activities = Activity.objects.history_of(dataset).order_by("-created", "-id")[offset:offset + limit]
     return [{
         "id": str(a.pk),
         "timestamp": ckan_time(a.created),
@@ -103,7 +105,7 @@ def owner_organisation(data: dict, *, required: bool):
         if not isinstance(candidate, str):
             raise params.invalid("owner_org", _("Expected an organisation id or name."))
         try:
-            return services.get_organisation(candidate)
+            return accounts.get_organisation(candidate)
         except NotFound:
             continue
     if given:

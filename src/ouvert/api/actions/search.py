@@ -17,8 +17,9 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import search
-from ouvert.catalog.models import Dataset, Licence, Organisation, State, Theme
+from ouvert.catalog.models import Dataset, Licence, State, Theme
 
 from .. import params
 from ..errors import SearchQueryError

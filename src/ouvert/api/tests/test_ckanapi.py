@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from ouvert.accounts.models import Organisation
 from ouvert.accounts.services import create_token
 from ouvert.catalog import search, services
-from ouvert.catalog.models import Activity, Dataset, Organisation, Resource
+from ouvert.catalog.models import Dataset, Resource
+from ouvert.core.models import Activity
 from tests.support.factories import make_dataset, make_organisation, make_sysadmin
 
 CKANAPI = Path(sys.executable).with_name("ckanapi")

@@ -10,9 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ouvert.accounts import services as accounts
+from ouvert.accounts.models import Organisation
 from ouvert.api.actions.common import clear_package_cache, covered_tables, package_json
 from ouvert.catalog import search, services
-from ouvert.catalog.models import Dataset, Licence, Organisation, Resource, Tag, Theme
+from ouvert.catalog.models import Dataset, Licence, Resource, Tag, Theme
 from tests.support.factories import make_dataset
 
 from .conftest import token_for
@@ -202,7 +204,7 @@ def test_changes_through_the_services_show_at_once(api, world):
     assert [r["id"] for r in show(api, dataset)["resources"]] == order
     services.update_theme(world.theme, actor=world.sysadmin, data={"title_fr": "Milieux naturels"})
     assert show(api, dataset, lang="fr")["groups"][0]["title"] == "Milieux naturels"
-    services.update_organisation(world.alpha, actor=world.sysadmin, data={"title_fr": "Alpha renommé"})
+    accounts.update_organisation(world.alpha, actor=world.sysadmin, data={"title_fr": "Alpha renommé"})
     assert show(api, dataset, lang="fr")["organization"]["title"] == "Alpha renommé"
     services.update_dataset(dataset, actor=world.sysadmin, data={"tags": ["velo"]})
     assert [t["name"] for t in show(api, dataset)["tags"]] == ["velo"]

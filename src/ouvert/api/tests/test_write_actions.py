@@ -5,8 +5,9 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from ouvert.accounts.models import Organisation
 from ouvert.accounts.services import role_of
-from ouvert.catalog.models import Dataset, Organisation, Resource, Theme
+from ouvert.catalog.models import Dataset, Resource, Theme
 
 from .conftest import token_for
 

@@ -7,14 +7,16 @@ import json
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ouvert.accounts import services as accounts
 from ouvert.api.v1 import paging
 from ouvert.api.v1.http import Reply
 from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Param, Response, path_param
 from ouvert.api.v1.serializers import page_schema
 from ouvert.api.v1.validation import renamed
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Activity, Frequency, State
+from ouvert.catalog.models import Frequency, State
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.models import Activity
 
 from .serializers import ACTIVITY, DATASET, activity_data, datasets_data
 
@@ -101,7 +103,7 @@ def dataset_input(body: dict) -> dict:
 
 def _organisation(value: str):
     try:
-        return services.get_organisation(value)
+        return accounts.get_organisation(value)
     except NotFound:
         raise ValidationFailed(_("Some fields are not valid."), fields={
             "organisation": [_("Organisation “%(name)s” not found.") % {"name": value}]}) from None
@@ -263,6 +265,6 @@ def publish_dataset(call):
                    "What changed in the dataset and its resources, by whom and when, newest first."))
 def list_activity(call):
     dataset = services.get_dataset(call.params["id"], actor=call.actor)
-    activities = Activity.objects.filter(dataset=dataset).select_related("actor").order_by("-created", "-id")
+    activities = Activity.objects.history_of(dataset).select_related("actor").order_by("-created", "-id")
     total, items = paging.sliced(call, activities)
     return paging.page(call, total, [activity_data(a) for a in items])

@@ -6,11 +6,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
 from ouvert.accounts import permissions
+from ouvert.accounts import services as accounts
+from ouvert.accounts.models import Organisation
 from ouvert.api.v1 import paging
 from ouvert.api.v1.registry import API, Response, path_param
 from ouvert.api.v1.serializers import page_schema
 from ouvert.catalog import services
-from ouvert.catalog.models import Licence, Organisation, State, Theme
+from ouvert.catalog.models import Licence, State, Theme
 
 from .serializers import LICENCE, ORGANISATION, THEME, licence_data, organisation_data, theme_data
 
@@ -44,7 +46,7 @@ def list_organisations(call):
                description=gettext_lazy(
                    "One organisation (search its datasets with `/datasets?organisation=name`)."))
 def get_organisation(call):
-    organisation = services.get_organisation(call.params["name"])
+    organisation = accounts.get_organisation(call.params["name"])
     count = permissions.visible_datasets(call.actor).filter(state=State.ACTIVE, organisation=organisation).count()
     return organisation_data(organisation, count)
 

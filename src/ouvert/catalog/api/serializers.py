@@ -24,16 +24,9 @@ from ouvert.api.v1.serializers import (
     summary_data,
     summary_schema,
 )
-from ouvert.catalog.models import (
-    Activity,
-    Dataset,
-    Frequency,
-    Licence,
-    Organisation,
-    Resource,
-    State,
-    Theme,
-)
+from ouvert.accounts.models import Organisation
+from ouvert.catalog.models import Dataset, Frequency, Licence, Resource, State, Theme
+from ouvert.core.models import Activity
 
 EXTRAS = {"type": "object", "additionalProperties": {"type": "string"}}
 

@@ -34,8 +34,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ouvert.accounts import services as accounts
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Dataset, Frequency, Organisation, Resource, State
+from ouvert.catalog.models import Dataset, Frequency, Resource, State
 from ouvert.catalog.validation import clean_resource
 from ouvert.core.errors import DomainError, ValidationFailed
 
@@ -579,7 +581,7 @@ class CkanImporter:
         try:
             if existing is None:
                 organisation = _call_dropping(
-                    lambda d: services.create_organisation(actor=self.actor, data=d), data,
+                    lambda d: accounts.create_organisation(actor=self.actor, data=d), data,
                     OPTIONAL_ORGANISATION_FIELDS, self.report, line)
                 self.report.count("organisation", "created")
                 return organisation
@@ -590,7 +592,7 @@ class CkanImporter:
                 self.report.count("organisation", "unchanged")
                 return existing
             organisation = _call_dropping(
-                lambda d: services.update_organisation(existing, actor=self.actor, data=d), changes,
+                lambda d: accounts.update_organisation(existing, actor=self.actor, data=d), changes,
                 OPTIONAL_ORGANISATION_FIELDS, self.report, line)
             self.report.count("organisation", "updated")
             return organisation
@@ -604,7 +606,7 @@ class CkanImporter:
         if self._organisations.get(key) is None:
             found = Organisation.objects.filter(name=self.fallback_name).first()
             if found is None:
-                found = services.create_organisation(actor=self.actor, data={
+                found = accounts.create_organisation(actor=self.actor, data={
                     "name": self.fallback_name, "title_fr": "Importé de CKAN", "title_en": "Imported from CKAN"})
                 self.report.count("organisation", "created")
             self._organisations[key] = found

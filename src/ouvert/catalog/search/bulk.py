@@ -25,7 +25,8 @@ ResourceRow = namedtuple("ResourceRow", RESOURCE_FIELDS)
 def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Source]:
     """``Source`` of each dataset of ``dataset_ids`` still in the catalog, in that order
     (without the deleted ones with ``exclude_deleted``)."""
-    from ouvert.catalog.models import Dataset, Organisation, Resource, State
+    from ouvert.accounts.models import Organisation
+    from ouvert.catalog.models import Dataset, Resource, State
 
     datasets = Dataset.objects.filter(pk__in=dataset_ids)
     if exclude_deleted:

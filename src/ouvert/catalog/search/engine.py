@@ -373,7 +373,8 @@ def _facet_counts(codes, counts) -> dict[str, list[tuple[int, str, int]]]:
 
 
 def _labelled(counts: dict[str, list[tuple[int, str, int]]]) -> dict[str, list[tuple[str, str, int]]]:
-    from ouvert.catalog.models import Licence, Organisation, Theme
+    from ouvert.accounts.models import Organisation
+    from ouvert.catalog.models import Licence, Theme
 
     facets = {name: [(value, value, n) for _rank, value, n in sorted(entries)] for name, entries in counts.items()}
     _label(facets["organisation"], Organisation, "name")

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from ouvert.accounts.models import Organisation
 from ouvert.catalog.demo import catalog
 from ouvert.catalog.management.commands import demo
-from ouvert.catalog.models import Activity, Dataset, Organisation, Resource, Tag, Theme
+from ouvert.catalog.models import Dataset, Resource, Tag, Theme
+from ouvert.core.models import Activity
 
 DEMO_DIR = Path(catalog.__file__).resolve().parent
 

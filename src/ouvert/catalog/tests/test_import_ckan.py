@@ -14,9 +14,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from ouvert.accounts.models import Organisation
 from ouvert.catalog.importers.ckan import CkanImporter, map_package, read_records
-from ouvert.catalog.models import Activity, Dataset, Organisation, Resource, State
+from ouvert.catalog.models import Dataset, Resource, State
 from ouvert.catalog.search import search_datasets
+from ouvert.core.models import Activity
 
 SHARED = Path(__file__).resolve().parents[4] / ".." / "shared"
 CORPUS = SHARED / "corpus" / "catalog"

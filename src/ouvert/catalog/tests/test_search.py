@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
 
+from ouvert.accounts import services as accounts
 from ouvert.catalog import search, services
 from ouvert.catalog.search.analysis import fold, parse_query, tokenize
 from ouvert.catalog.search.backends import get_backend
@@ -348,7 +349,7 @@ def test_index_follows_organisation_titles_and_moves():
     root = make_user(sysadmin=True)
     old, new = make_organisation("old"), make_organisation("new")
     dataset = plain(old, "moved")
-    services.update_organisation(old, actor=root, data={"title_fr": "Archives nationales"})
+    accounts.update_organisation(old, actor=root, data={"title_fr": "Archives nationales"})
     assert names("archives") == ["moved"]
     services.update_dataset(dataset, actor=root, data={}, organisation=new)
     assert names("archives") == []

@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ouvert.catalog import services, signals
-from ouvert.catalog.models import Activity, Dataset, Resource, Tag
+from ouvert.catalog.models import Dataset, Resource, Tag
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
+from ouvert.core.models import Activity
 from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def test_create_dataset_records_activity_and_starts_as_draft():
         "tags_fr": ["éducation"], "tags_en": ["education"],
     })
     assert dataset.state == "draft"
-    activity = Activity.objects.get(dataset=dataset)
+    activity = Activity.objects.history_of(dataset).get()
     assert activity.key == "catalog.dataset.created"
     assert activity.actor == editor
     assert activity.changes["title_fr"] == [None, "Écoles"]
@@ -63,9 +64,9 @@ def test_update_publish_delete_history():
     services.update_dataset(dataset, actor=editor, data={"title_en": "New title", "frequency": "monthly"})
     services.publish_dataset(dataset, actor=editor)
     services.delete_dataset(dataset, actor=editor)
-    keys = list(Activity.objects.filter(dataset=dataset).order_by("id").values_list("key", flat=True))
+    keys = list(Activity.objects.history_of(dataset).order_by("id").values_list("key", flat=True))
     assert keys == ["catalog.dataset.created", "catalog.dataset.updated", "catalog.dataset.published", "catalog.dataset.deleted"]
-    update = Activity.objects.get(dataset=dataset, key="catalog.dataset.updated")
+    update = Activity.objects.history_of(dataset).get(key="catalog.dataset.updated")
     assert update.changes["frequency"] == ["unknown", "monthly"]
     with pytest.raises(NotFound):
         services.get_dataset(dataset.name, actor=None)

@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from ouvert.catalog.models import Activity, Dataset, Resource
+from ouvert.catalog.models import Dataset, Resource
+from ouvert.core.models import Activity
 from tests.support.factories import make_dataset, make_organisation, make_sysadmin, make_user
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_the_whole_publishing_flow(client, editor, org):
     assert response.status_code == 302
     dataset.refresh_from_db()
     assert dataset.title_en == "Public schools" and dataset.frequency == "annual"
-    assert Activity.objects.filter(dataset=dataset, key="catalog.dataset.updated").exists()
+    assert Activity.objects.history_of(dataset).filter(key="catalog.dataset.updated").exists()
 
     # Publish: now everyone sees it.
     assert client.get(url("web:dataset_publish", "ecoles")).status_code == 405
@@ -126,7 +127,7 @@ def test_the_whole_publishing_flow(client, editor, org):
     dataset.refresh_from_db()
     assert dataset.state == "deleted"
     assert Client().get(dataset.get_absolute_url()).status_code == 404
-    history = list(Activity.objects.filter(dataset=dataset).values_list("key", flat=True))
+    history = list(Activity.objects.history_of(dataset).values_list("key", flat=True))
     assert {"catalog.dataset.created", "catalog.resource.created", "catalog.resource.updated", "catalog.resource.reordered",
             "catalog.dataset.published", "catalog.resource.deleted", "catalog.dataset.deleted"} <= set(history)
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import ratelimit
 from ouvert.core import markdown
+from ouvert.core.activity import record_activity
 from ouvert.core.errors import NotFound, ValidationFailed
 
 from ..errors import RateLimited
@@ -95,9 +96,7 @@ def by_id(model_or_queryset, value, message: str):
 
 def record(key: str, *, actor, obj, organisation=None, dataset=None, changes: dict | None = None):
     """Append the operation to the activity history (inside the operation's transaction)."""
-    from ouvert.catalog.services import record_activity
-
-    return record_activity(key, actor=actor, obj=obj, organisation=organisation, dataset=dataset, changes=changes)
+    return record_activity(key, actor=actor, obj=obj, organisation=organisation, target=dataset, changes=changes)
 
 
 def send_on_commit(signal, **kwargs) -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ouvert.catalog.models import Activity
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ouvert.core.models import Activity
 from ouvert.participation import services, signals
 from ouvert.participation.errors import ParticipationError
 from ouvert.participation.models import Challenge, Idea, Moderation

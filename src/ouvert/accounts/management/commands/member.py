@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from ouvert.accounts import services
+from ouvert.accounts.management.acting import acting_user
 from ouvert.accounts.models import Role
-from ouvert.catalog.services import get_organisation
 from ouvert.core.errors import DomainError
 
 
@@ -30,8 +29,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, subcommand, organisation, acting=None, **options):
         try:
-            actor = self._actor(acting)
-            org = get_organisation(organisation)
+            actor = acting_user(acting)
+            org = services.get_organisation(organisation)
             if subcommand == "list":
                 for m in services.list_members(org, actor=actor):
                     verified = "verified" if m.user.email_verified else "not verified"
@@ -46,11 +45,3 @@ class Command(BaseCommand):
                 self.stdout.write(f"{user.username} is no longer a member of {org.name}.")
         except DomainError as exc:
             raise CommandError(str(exc)) from None
-
-    def _actor(self, acting):
-        if acting:
-            return services.find_user(acting)
-        actor = get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError("No sysadmin yet: create one with `ouvert createsuperuser`, or pass --as USERNAME.")
-        return actor

@@ -13,9 +13,11 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from ouvert.accounts import services as accounts
+from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
 from ouvert.catalog.demo import catalog
-from ouvert.catalog.models import Dataset, Organisation, Resource, State, Theme
+from ouvert.catalog.models import Dataset, Resource, State, Theme
 from ouvert.core.errors import DomainError
 
 DEMO_USERNAME = "ouvert-demo"
@@ -72,10 +74,10 @@ def load(*, out=None) -> Summary:
     for data in catalog.ORGANISATIONS:
         organisation = Organisation.objects.filter(name=data["name"]).first()
         if organisation is None:
-            organisation = services.create_organisation(actor=actor, data=data)
+            organisation = accounts.create_organisation(actor=actor, data=data)
             summary.add("organisations created")
         elif changes := _changed(organisation, {k: v for k, v in data.items() if k != "name"}):
-            organisation = services.update_organisation(organisation, actor=actor, data=changes)
+            organisation = accounts.update_organisation(organisation, actor=actor, data=changes)
             summary.add("organisations updated")
         organisations[data["name"]] = organisation
 

@@ -100,7 +100,7 @@ class SearchBackend:
 
     def attribute_values(self, document: Document) -> list:
         """``document.attributes`` in ``ATTRIBUTES`` order, as the database stores them."""
-        from ouvert.catalog.models import Organisation
+        from ouvert.accounts.models import Organisation
 
         ops = self.connection.ops
         values = dict(document.attributes)

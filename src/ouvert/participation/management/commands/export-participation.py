@@ -29,7 +29,7 @@ class Command(BaseCommand):
             path = write_export(directory)
             self.stdout.write(_("Wrote %(path)s.") % {"path": path})
             return
-        from ouvert.catalog.services import get_organisation
+        from ouvert.accounts.services import get_organisation
 
         name = organisation or settings.OUVERT_PARTICIPATION_EXPORT_ORGANISATION
         if not name:
