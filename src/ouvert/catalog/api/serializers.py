@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Prefetch
 
+from ouvert.accounts.models import Organisation
 from ouvert.api.v1.registry import API
 from ouvert.api.v1.serializers import (
     BILINGUAL,
@@ -24,7 +25,6 @@ from ouvert.api.v1.serializers import (
     summary_data,
     summary_schema,
 )
-from ouvert.accounts.models import Organisation
 from ouvert.catalog.models import Dataset, Frequency, Licence, Resource, State, Theme
 from ouvert.core.models import Activity
 
