@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ouvert.participation import checks
-from ouvert.participation.checks import language, personal, spam
+from ouvert.moderation import checks
+from ouvert.moderation.checks import language, personal, spam
 
 LABELLED = Path(__file__).parent / "data" / "moderation_labelled.jsonl"
 ACCEPTED_LANGUAGES = {"fr", "en", "mixed"}
