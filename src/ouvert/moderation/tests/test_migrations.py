@@ -52,9 +52,9 @@ def _populate(apps) -> dict:
     reuse = OldReuse.objects.create(kind="app", title_fr="Appli", url="https://example.org/", moderation="held")
     long_ago = timezone.now() - dt.timedelta(days=400)
 
-    flags = [OldFlag.objects.create(idea=idea, user=flagger, rule="hate", note="haine", resolved=False),
-             OldFlag.objects.create(comment=comment, user=flagger, rule="spam", resolved=True),
-             OldFlag.objects.create(reuse=reuse, user=flagger, rule="illegal")]
+    OldFlag.objects.create(idea=idea, user=flagger, rule="hate", note="haine", resolved=False)
+    OldFlag.objects.create(comment=comment, user=flagger, rule="spam", resolved=True)
+    OldFlag.objects.create(reuse=reuse, user=flagger, rule="illegal")
     cases = [OldCase.objects.create(idea=idea, organisation=org, reason="flags", findings=[
                  {"rule": "hate", "check": "flags", "detail": "1"}], status="closed", closed=timezone.now()),
              OldCase.objects.create(comment=comment, organisation=org, reason="checks", channel="email", findings=[
@@ -71,8 +71,8 @@ def _populate(apps) -> dict:
                                    moderator=moderator, before="hidden", after="rejected"),
     ]
     OldDecision.objects.filter(pk=decisions[0].pk).update(created=long_ago)
-    notices = [OldNotice.objects.create(decision=decisions[3], recipient=author, email=author.email, language="en",
-                                        subject="Your contribution was removed", body="Because.", sent=timezone.now())]
+    OldNotice.objects.create(decision=decisions[3], recipient=author, email=author.email, language="en",
+                             subject="Your contribution was removed", body="Because.", sent=timezone.now())
     return {
         "targets": {"flags": [(Idea, idea.pk), (Comment, comment.pk), (Reuse, reuse.pk)],
                     "cases": [(Idea, idea.pk), (Comment, comment.pk), (Reuse, reuse.pk)],
@@ -101,7 +101,7 @@ def _check_moved(old: dict) -> None:
             assert {f: getattr(row, f) for f in fields} == {f: before[f] for f in fields}, name
             assert isinstance(row.target, target_model) and row.target.pk == target_pk, name
     notices = list(Notice.objects.order_by("pk").values())
-    assert notices == [{**n} for n in old["notices"]]
+    assert notices == old["notices"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,12 @@ from ouvert.core.models import Task, TaskStatus
 from ouvert.core.tasks import runner
 from ouvert.moderation import services
 from ouvert.moderation.models import Decision, Notice
-from ouvert.participation.tests.factories import make_challenge, make_idea, make_organisation, make_user
+from ouvert.participation.tests.factories import (
+    make_challenge,
+    make_idea,
+    make_organisation,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 

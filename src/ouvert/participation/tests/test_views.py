@@ -6,7 +6,6 @@ from django.utils import translation
 
 from ouvert.core.testing import make_dataset, make_organisation, make_user
 from ouvert.moderation import services as moderation
-from ouvert.moderation.models import Case
 from ouvert.participation import services
 from ouvert.participation.models import Comment, Idea, Moderation, Vote
 
@@ -230,54 +229,6 @@ def test_withdraw_by_the_author_only(client, challenge):
     assert idea.status == Idea.Status.WITHDRAWN
 
 
-def test_moderators_see_only_their_organisations_queue(client, challenge, moderator):
-    held = make_idea(challenge, body="Mon téléphone : 418-555-0123, appelez-moi.")
-    other_moderator = make_user("autre")
-    make_organisation("autre-org", editors=[other_moderator])
-    client.force_login(other_moderator)
-    html = page(client, url("moderation:queue"))
-    assert held.title not in html
-    assert client.post(url("moderation:decide", held.cases.get().pk),
-                       {f"case-{held.cases.get().pk}-action": "release"}).status_code == 403
-    client.force_login(make_user("nobody"))
-    page(client, url("moderation:queue"), status=403)
-    client.force_login(moderator)
-    assert held.title in page(client, url("moderation:queue"))
-
-
-def test_release_and_reject_then_the_author_sees_the_reason(client, challenge, moderator):
-    author = make_user("dora")
-    released = make_idea(challenge, author=author, title="Idée retenue", body="Contact : info@ville.example pour les données.")
-    rejected = make_idea(challenge, author=author, title="Idée refusée", body="Écrivez à dora@exemple.ca tout de suite.")
-    client.force_login(moderator)
-    case = released.cases.get()
-    client.post(url("moderation:decide", case.pk), {f"case-{case.pk}-action": "release"})
-    case = rejected.cases.get()
-    response = client.post(url("moderation:decide", case.pk), {
-        f"case-{case.pk}-action": "reject", f"case-{case.pk}-rule": "personal_information",
-        f"case-{case.pk}-note": "Retirez l'adresse et proposez-la de nouveau."}, follow=True)
-    assert "decision was recorded" in messages_of(response)
-    released.refresh_from_db()
-    rejected.refresh_from_db()
-    assert released.moderation == Moderation.VISIBLE and rejected.moderation == Moderation.REJECTED
-    log = page(client, url("moderation:log"))
-    assert "Personal information" in log and "Idée refusée" in log
-    client.force_login(author)
-    html = page(client, url("participation:my_contributions"))
-    assert "Personal information" in html and "Retirez l&#x27;adresse" in html
-    assert "Idée retenue" in page(client, url("participation:challenge", "canopee"))
-
-
-def test_bulk_decisions(client, challenge, moderator):
-    ideas = [make_idea(challenge, body=f"Appelez le 418-555-012{n} pour en parler.") for n in range(2)]
-    client.force_login(moderator)
-    cases = [str(i.cases.get().pk) for i in ideas]
-    response = client.post(url("moderation:decide_bulk"), {"cases": cases, "bulk-action": "reject",
-                                                              "bulk-rule": "personal_information"}, follow=True)
-    assert "2 decisions recorded" in messages_of(response)
-    assert not Case.objects.filter(status="open").exists()
-
-
 def test_answer_and_results_statement(client, challenge, moderator):
     idea = make_idea(challenge)
     client.force_login(moderator)
@@ -350,10 +301,6 @@ def test_showcase_submission(client, challenge):
                                                              "datasets": "arbres", "challenges": "canopee"}, follow=True)
     assert "once a moderator has reviewed it" in messages_of(response)
     assert client.post(url("participation:reuse_new"), {"kind": "", "url": "nope"}).status_code == 400
-
-
-def test_footer_links_to_the_rules(client):
-    assert url("moderation:rules", lang="fr") in page(client, url("web:home", lang="fr"))
 
 
 def test_challenge_list_links_the_moderation_queue_for_moderators_only(client, org, moderator, challenge):
