@@ -5,8 +5,7 @@ A domain registers each model it wants moderated in its ``AppConfig.ready()``::
     from ouvert import moderation
 
     moderation.register(
-        Idea, kind="idea", label=_("Idea:"), plural=_("Ideas"),
-        organisation=lambda idea: idea.challenge.organisation,
+        Idea, organisation=lambda idea: idea.challenge.organisation, author_field="author",
         text=lambda idea: idea.body, title=lambda idea: idea.title,
         url=lambda idea: reverse("participation:idea", args=[idea.challenge.name, idea.pk]),
     )
@@ -22,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.text import capfirst, format_lazy
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,21 @@ class ModeratedType:
 _types: dict[type, ModeratedType] = {}
 
 
-def register(model: type, *, kind: str, label, plural, organisation: Callable, text: Callable, title: Callable,
-             url: Callable, **options) -> ModeratedType:
-    """Moderate ``model``'s objects; see :class:`ModeratedType` for the options."""
+def register(model: type, *, organisation: Callable, text: Callable, url: Callable, kind: str | None = None,
+             label=None, plural=None, title: Callable = str, **options) -> ModeratedType:
+    """Moderate ``model``'s objects; see :class:`ModeratedType` for the options.
+
+    ``kind`` defaults to the model's name, ``label`` to its verbose name and a colon, ``plural``
+    to its plural verbose name, ``title`` to ``str(obj)``.
+    """
+    meta = model._meta
+    names = {f.name for f in meta.get_fields()}
+    for needed in ("moderation", options.get("author_field", "author")):
+        if needed not in names:
+            raise ValueError(f"{model.__name__} has no {needed!r} field: it cannot be moderated")
+    kind = kind or meta.model_name
+    label = label if label is not None else format_lazy("{}:", capfirst(meta.verbose_name))
+    plural = plural if plural is not None else capfirst(meta.verbose_name_plural)
     for known in _types.values():
         if known.kind == kind and known.model is not model:
             raise ValueError(f"moderated kind {kind!r} is already registered for {known.model.__name__}")

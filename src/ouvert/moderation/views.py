@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -85,13 +86,16 @@ def queue(request):
         page=request.GET.get("page") or 1, per_page=20)
     cases = list(page)
     flags: dict = {}
+    targets = Q(pk__in=[])
     for case in cases:
-        flags[case.pk] = list(Flag.objects.filter(content_type_id=case.content_type_id, object_id=case.object_id)
-                              .order_by("created").values_list("rule", "note"))
+        targets |= Q(content_type_id=case.content_type_id, object_id=case.object_id)
+    for content_type_id, object_id, rule, note in (Flag.objects.filter(targets).order_by("created", "id")
+                                                    .values_list("content_type_id", "object_id", "rule", "note")):
+        flags.setdefault((content_type_id, object_id), []).append((rule, note))
     items = [{
         "case": case, "target": case.target, **_describe(case),
         "findings": [{**f, "label": _rule_label(f.get("rule", ""))} for f in case.findings],
-        "flags": [{"label": _rule_label(r), "note": n} for r, n in flags[case.pk]],
+        "flags": [{"label": _rule_label(r), "note": n} for r, n in flags.get((case.content_type_id, case.object_id), [])],
         "form": DecisionForm(prefix=f"case-{case.pk}"),
     } for case in cases]
     return render(request, "moderation/queue.html", {

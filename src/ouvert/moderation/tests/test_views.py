@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from ouvert.core.testing import make_dataset, make_organisation, make_user
+from ouvert.moderation import services as moderation
 from ouvert.moderation.models import Case, Moderation
 from ouvert.participation import services
 from ouvert.participation.tests.factories import make_challenge, make_comment, make_idea
@@ -125,3 +126,14 @@ def test_the_queue_and_the_log_show_every_registered_kind(client, challenge, mod
     assert not Case.objects.filter(status="open").exists()
     log = page(client, url("moderation:log"))
     assert "Comment: Écrivez-moi à paul@exemple.ca pour en parler." in log and "Reuse: Appli des arbres" in log
+
+
+def test_the_queue_shows_the_reports_on_content_hidden_by_flags(client, challenge, moderator, settings):
+    settings.OUVERT_PARTICIPATION_FLAG_THRESHOLD = 2
+    idea = make_idea(challenge)
+    moderation.flag_content(idea, actor=make_user(), rule="spam", note="Publicité déguisée")
+    moderation.flag_content(idea, actor=make_user(), rule="hate")
+    client.force_login(moderator)
+    html = page(client, url("moderation:queue"))
+    assert idea.title in html and "Hidden pending review" in html
+    assert "Advertising and spam: “Publicité déguisée”" in html and "Racist, hateful" in html
