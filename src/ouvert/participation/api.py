@@ -520,7 +520,7 @@ FLAG_DESCRIPTION = gettext_lazy(
 
 def _flag(call, content):
     flag = moderation.flag_content(content, actor=call.actor, rule=call.body["rule"], note=call.body.get("note", ""),
-                                 ip=_ip(call))
+                                   ip=_ip(call))
     return Reply(201, flag_data(flag))
 
 
