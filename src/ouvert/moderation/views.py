@@ -63,7 +63,12 @@ def _page_links(request, number: int, pages: int) -> dict:
 def _describe(row) -> dict:
     """How the queue and the log show the content a case or decision is about."""
     target = row.target
-    moderated = registry.for_model(row.content_type.model_class())
+    try:
+        moderated = registry.for_model(row.content_type.model_class())
+    except LookupError:  # a type no longer registered: its rows stay in the log
+        return {"kind": row.content_type.model, "label": f"{row.content_type.name}:", "log_label": f"{row.content_type.name}:",
+                "title": str(target or row.object_id), "summary": str(target or row.object_id), "url": "", "text": "",
+                "quote_template": ""}
     if target is None:
         return {"kind": moderated.kind, "label": moderated.label, "log_label": moderated.log_label_text(),
                 "title": "", "summary": "", "url": "", "text": "", "quote_template": ""}

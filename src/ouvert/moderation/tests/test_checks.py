@@ -3,6 +3,9 @@ labelled set (``data/moderation_labelled.jsonl``: texts written for the purpose,
 personal information each contains and the language each is written in)."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +154,19 @@ def test_a_domain_adds_a_check_by_registration():
     finally:
         checks.unregister("shouting")
     assert "shouting" not in [c.name for c in checks.registered()]
+
+
+def test_the_language_detector_is_loaded_on_first_use_only():
+    """Starting the project does not load Lingua's models; the first text to judge does, and
+    only the seven languages it tells apart."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "from ouvert.moderation.checks import language\n"
+        "assert 'lingua' not in sys.modules, 'loaded at start-up'\n"
+        "assert language.detect('Wir brauchen mehr Radwege in der Stadt und offene Daten.').language == 'de'\n"
+        "from lingua import Language\n"
+        "assert set(language._codes()) == {Language.FRENCH, Language.ENGLISH, Language.SPANISH,\n"
+        "    Language.PORTUGUESE, Language.ITALIAN, Language.GERMAN, Language.DUTCH}\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ouvert.settings_test"}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=120)
