@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ouvert.core",
     "ouvert.accounts",
+    "ouvert.moderation",
     "ouvert.catalog",
     "ouvert.datastore",
     "ouvert.api",

@@ -11,6 +11,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("ouvert.accounts.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("ouvert.datastore.urls")),
+    path("", include("ouvert.moderation.urls")),
     path("", include("ouvert.participation.urls")),
     path("", include("ouvert.web.urls")),
     prefix_default_language=True,

@@ -24,8 +24,11 @@ from ouvert.api.v1.serializers import page_schema
 from ouvert.api.v1.validation import renamed
 from ouvert.catalog.models import Dataset
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.moderation import rules
+from ouvert.moderation import services as moderation
+from ouvert.moderation.errors import ModerationError
 
-from . import rules, services
+from . import services
 from .errors import ParticipationError
 from .models import PHASES, Challenge, Channel, Comment, Consultation, Idea, Moderation, Reuse
 from .serializers import (
@@ -68,7 +71,7 @@ def refusals(view):
     def wrapper(call):
         try:
             return view(call)
-        except ParticipationError as exc:
+        except (ParticipationError, ModerationError) as exc:
             status = ERROR_STATUS.get(exc.code, 409)
             code = exc.code if exc.code in ERROR_STATUS else "conflict"
             raise ApiError(status, code, str(exc), fields=exc.fields) from None
@@ -516,8 +519,8 @@ FLAG_DESCRIPTION = gettext_lazy(
 
 
 def _flag(call, content):
-    flag = services.flag_content(content, actor=call.actor, rule=call.body["rule"], note=call.body.get("note", ""),
-                                 ip=_ip(call))
+    flag = moderation.flag_content(content, actor=call.actor, rule=call.body["rule"], note=call.body.get("note", ""),
+                                   ip=_ip(call))
     return Reply(201, flag_data(flag))
 
 

@@ -6,3 +6,8 @@ class ParticipationConfig(AppConfig):
     name = "ouvert.participation"
     label = "participation"
     verbose_name = _("Participation")
+
+    def ready(self):
+        from . import moderated
+
+        moderated.register()

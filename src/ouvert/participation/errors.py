@@ -20,10 +20,6 @@ class VoteError(ParticipationError):
     code = "vote"
 
 
-class ModerationError(ParticipationError):
-    code = "moderation"
-
-
 class RateLimited(ParticipationError):
     """Too many attempts in a short time; the adapter answers 429."""
 

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .checks.personal import redact
+from ouvert.moderation.checks.personal import redact
+
 from .models import Challenge, Comment, Idea, Moderation, Reuse
 
 LICENCE = {"name": "OGL-Canada-2.0", "path": "https://open.canada.ca/en/open-government-licence-canada",

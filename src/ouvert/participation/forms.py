@@ -9,12 +9,11 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ouvert.catalog.forms import MARKDOWN_HINT, ServiceForm
+from ouvert.moderation.forms import RuleChoiceField
 
-from . import rules
-from .models import PHASES, Case, Channel, Comment, Decision, Idea, Phase, Question, Reuse
+from .models import PHASES, Comment, Idea, Phase, Question, Reuse
 
 DATASETS_HINT = _("Short names of published datasets, separated by commas (as in the dataset's address).")
 PHASE_LABELS = {
@@ -34,18 +33,6 @@ def _text(label, *, help_text="", max_length=None):
 def _textarea(label, help_text="", rows=6):
     return forms.CharField(label=label, required=False, help_text=help_text, strip=False,
                            widget=forms.Textarea(attrs={"rows": rows}))
-
-
-def rule_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [(rule.code, rule.label()) for rule in rules.RULES]
-    return ([("", blank)] if blank is not None else []) + choices
-
-
-class RuleChoiceField(forms.ChoiceField):
-    """The participation rules, labelled in the reader's language when rendered."""
-
-    def __init__(self, *, blank=None, **kwargs):
-        super().__init__(choices=lambda: rule_choices(blank), required=False, **kwargs)
 
 
 class IdeaForm(ServiceForm):
@@ -170,37 +157,6 @@ class ReuseForm(ServiceForm):
         data["datasets"] = _names(data["datasets"])
         data["challenges"] = _names(data["challenges"])
         return data
-
-
-class DecisionForm(ServiceForm):
-    ACTIONS = [(a.value, a.label) for a in (Decision.Action.RELEASE, Decision.Action.REJECT,
-                                            Decision.Action.HIDE, Decision.Action.RESTORE)]
-    action = forms.ChoiceField(label=_("Decision"), choices=ACTIONS, required=False)
-    rule = RuleChoiceField(label=_("Rule"), blank=_("The rule at stake (for a release)"))
-    note = _text(_("Note to the author (optional)"), max_length=2000)
-
-
-class QueueFilterForm(forms.Form):
-    # "All" agrees with what it stands for in French: "tous" (cases, kinds, reasons, channels),
-    # "toutes" (organisations).
-    status = forms.ChoiceField(label=_("State"), required=False,
-                               choices=[("open", pgettext_lazy("moderation case status", "Open")),
-                                        ("closed", pgettext_lazy("moderation case status", "Closed")),
-                                        ("all", pgettext_lazy("all moderation cases", "All"))])
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", pgettext_lazy("all kinds of content", "All")), ("idea", _("Ideas")),
-                                      ("comment", _("Comments")), ("reuse", _("Reuses"))])
-    reason = forms.ChoiceField(label=_("Why"), required=False,
-                               choices=[("", pgettext_lazy("all reasons", "All"))] + list(Case.Reason.choices))
-    channel = forms.ChoiceField(label=_("Channel"), required=False,
-                                choices=[("", pgettext_lazy("all channels", "All"))] + list(Channel.choices))
-    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
-
-    def __init__(self, *args, organisations=(), **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", pgettext_lazy("all organisations", "All"))] + [
-            (o.name, str(o.title) or o.name) for o in organisations]
 
 
 class ConsultationForm(ServiceForm):

@@ -31,8 +31,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ouvert.core.errors import DomainError
+from ouvert.moderation.checks.language import language_of
 
-from .checks.language import language_of
 from .errors import IntakeError
 from .models import Challenge, Channel, Idea, IntakeMessage, Moderation
 from .services.comments import post_comment

@@ -1,4 +1,7 @@
-"""Challenges, ideas, votes, comments, follows, consultations, reuses, and their moderation."""
+"""Challenges, ideas, votes, comments, follows, consultations, reuses.
+
+Ideas, comments and reuses are moderated content (``ouvert.moderation``), registered in ``apps.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from ouvert.catalog.models import NAME_VALIDATOR
 from ouvert.core.i18n import BilingualMixin, pick
-
-from . import rules
+from ouvert.moderation.models import Channel, ModeratedContent, Moderation  # noqa: F401 - used across participation
 
 #: Ideas get a random key at creation; the "random" order is a permutation of it per seed.
 RANDOM_KEY_MODULUS = 2_147_483_647  # 2**31 - 1, a prime
@@ -23,22 +25,6 @@ RANDOM_KEY_MODULUS = 2_147_483_647  # 2**31 - 1, a prime
 
 def _random_key() -> int:
     return random.randrange(RANDOM_KEY_MODULUS)  # noqa: S311 - fairness of order, not secrecy
-
-
-class Channel(models.TextChoices):
-    WEB = "web", _("Web")
-    EMAIL = "email", _("E-mail")
-    API = "api", _("API")
-
-
-class Moderation(models.TextChoices):
-    """Whether content is shown: held (before it ever appears), hidden (after flags or by a
-    moderator), rejected (a decision under a rule)."""
-
-    VISIBLE = "visible", pgettext_lazy("moderation state", "Visible")
-    HELD = "held", pgettext_lazy("moderation state", "Held for review")
-    HIDDEN = "hidden", pgettext_lazy("moderation state", "Hidden pending review")
-    REJECTED = "rejected", pgettext_lazy("moderation state", "Rejected")
 
 
 class Phase(models.TextChoices):
@@ -130,27 +116,6 @@ class Challenge(BilingualMixin, models.Model):
         if self.status != self.Status.PUBLISHED:
             return False
         return any(self.in_phase(p, now) for p in (Phase.IDEAS, Phase.VOTING, Phase.COCREATION))
-
-
-class ModeratedContent(models.Model):
-    """What ideas, comments and reuses share: an author shown by a public name, a channel, a
-    moderation state. ``author_email`` is for telling the author about decisions only."""
-
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    author_name = models.CharField(_("public name"), max_length=150, blank=True)
-    author_email = models.EmailField(blank=True)
-    author_language = models.CharField(max_length=2, default="fr")
-    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.WEB)
-    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.VISIBLE, db_index=True)
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    modified = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def is_visible(self) -> bool:
-        return self.moderation == Moderation.VISIBLE
 
 
 class Idea(ModeratedContent):
@@ -401,155 +366,6 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.pk} to question {self.question_id}"
-
-
-# --- moderation ----------------------------------------------------------------------------
-
-class Flag(models.Model):
-    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
-    reuse = models.ForeignKey(Reuse, on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    rule = models.CharField(max_length=30, choices=rules.CHOICES)
-    note = models.CharField(max_length=1000, blank=True)
-    #: Flags stop counting toward the threshold once a moderator has reviewed the content.
-    resolved = models.BooleanField(default=False)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["idea", "user"], condition=Q(idea__isnull=False), name="flag_once_idea"),
-            models.UniqueConstraint(fields=["comment", "user"], condition=Q(comment__isnull=False), name="flag_once_comment"),
-            models.UniqueConstraint(fields=["reuse", "user"], condition=Q(reuse__isnull=False), name="flag_once_reuse"),
-        ]
-
-    def __str__(self) -> str:
-        return f"flag {self.rule}"
-
-
-class Case(models.Model):
-    """An item in a moderation queue: content held by the automatic checks, hidden by flags,
-    arriving from another channel, or waiting for review (reuses)."""
-
-    class Reason(models.TextChoices):
-        CHECKS = "checks", _("Automatic checks")
-        FLAGS = "flags", _("Flags")
-        PREMODERATION = "premoderation", _("New account")
-        INTAKE = "intake", _("Other channel")
-        REVIEW = "review", _("Review before publication")
-
-    class Status(models.TextChoices):
-        # A moderation case ("un dossier") is "ouvert", "fermé".
-        OPEN = "open", pgettext_lazy("moderation case status", "Open")
-        CLOSED = "closed", pgettext_lazy("moderation case status", "Closed")
-
-    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
-    reuse = models.ForeignKey(Reuse, on_delete=models.CASCADE, null=True, blank=True, related_name="cases")
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    reason = models.CharField(max_length=15, choices=Reason.choices)
-    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.WEB)
-    #: [{"rule": code, "check": name, "detail": text}] from the checks or the flags.
-    findings = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN, db_index=True)
-    opened = models.DateTimeField(auto_now_add=True, db_index=True)
-    closed = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["opened", "id"]
-        indexes = [models.Index(fields=["organisation", "status", "opened"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} case {self.pk} ({self.reason})"
-
-    @property
-    def target(self):
-        return self.idea or self.comment or self.reuse
-
-    @property
-    def kind(self) -> str:
-        return "idea" if self.idea_id else "comment" if self.comment_id else "reuse"
-
-    @property
-    def rules(self) -> list[str]:
-        return list(dict.fromkeys(f["rule"] for f in self.findings if f.get("rule")))
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("the moderation log is append-only")
-
-    def delete(self):
-        raise TypeError("the moderation log is append-only")
-
-
-class Decision(models.Model):
-    """One entry of the moderation log, never changed nor removed (the audit trail).
-
-    ``moderator`` is empty for decisions the platform took itself (a hold by the checks, a hide
-    at the flag threshold).
-    """
-
-    class Action(models.TextChoices):
-        HOLD = "hold", pgettext_lazy("moderation decision", "Held for review")
-        RELEASE = "release", pgettext_lazy("moderation decision", "Released")
-        REJECT = "reject", pgettext_lazy("moderation decision", "Rejected")
-        HIDE = "hide", pgettext_lazy("moderation decision", "Hidden")
-        RESTORE = "restore", pgettext_lazy("moderation decision", "Restored")
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
-    idea = models.ForeignKey(Idea, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    reuse = models.ForeignKey(Reuse, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    action = models.CharField(max_length=7, choices=Action.choices)
-    #: Empty only for holds that no rule caused (a new account, another channel, a review).
-    rule = models.CharField(max_length=30, choices=rules.CHOICES, blank=True)
-    note = models.TextField(blank=True)
-    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    before = models.CharField(max_length=10, choices=Moderation.choices)
-    after = models.CharField(max_length=10, choices=Moderation.choices)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.rule}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("the moderation log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("the moderation log is append-only")
-
-    @property
-    def target(self):
-        return self.idea or self.comment or self.reuse
-
-
-class Notice(models.Model):
-    """What an author was told about a decision on their content, in their language."""
-
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="notices")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="participation_notices")
-    email = models.EmailField(blank=True)
-    language = models.CharField(max_length=2)
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
-    created = models.DateTimeField(auto_now_add=True)
-    sent = models.DateTimeField(null=True, blank=True)
-    read = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created", "-id"]
-
-    def __str__(self) -> str:
-        return self.subject
 
 
 class IntakeMessage(models.Model):

@@ -24,8 +24,8 @@ from ouvert.api.v1.serializers import (
     summary_data,
     summary_schema,
 )
+from ouvert.moderation import rules
 
-from . import rules
 from .models import PHASES, Challenge, Channel, Comment, Consultation, Idea, Moderation, Reuse
 
 NULLABLE_BILINGUAL = {"anyOf": [BILINGUAL, {"type": "null"}]}

@@ -27,7 +27,3 @@ comment_posted = Signal()
 reuse_submitted = Signal()
 #: A consultation response was recorded. Arguments: ``response``.
 consultation_answered = Signal()
-#: Content was held for review or hidden by flags. Arguments: ``case``.
-moderation_case_opened = Signal()
-#: A moderation decision was taken. Arguments: ``decision``.
-moderation_decided = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import challenges, consultations, ideas, moderation, reuses
+from .views import challenges, consultations, contributions, ideas, reuses
 
 app_name = "participation"
 
@@ -34,10 +34,5 @@ urlpatterns = [
     path("showcase/", reuses.reuse_list, name="reuses"),
     path("showcase/new/", reuses.reuse_new, name="reuse_new"),
     path("showcase/<uuid:reuse_id>/", reuses.reuse_detail, name="reuse"),
-    path("participation-rules/", moderation.rules_page, name="rules"),
-    path("my-contributions/", moderation.my_contributions, name="my_contributions"),
-    path("moderation/", moderation.queue, name="moderation"),
-    path("moderation/cases/<int:case_id>/decide/", moderation.decide, name="decide"),
-    path("moderation/bulk/", moderation.decide_bulk, name="decide_bulk"),
-    path("moderation/log/", moderation.log, name="moderation_log"),
+    path("my-contributions/", contributions.my_contributions, name="my_contributions"),
 ]

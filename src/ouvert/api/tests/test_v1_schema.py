@@ -160,6 +160,7 @@ def wsgi_app():
 def participation(world) -> dict:
     """A challenge open to ideas and votes on the test catalog, with an idea, a comment and a
     released reuse: {placeholder: real id}."""
+    from ouvert.moderation import services as moderation
     from ouvert.participation import services as participation
     from ouvert.participation.tests.factories import make_challenge, make_comment, make_idea
 
@@ -168,7 +169,7 @@ def participation(world) -> dict:
     comment = make_comment(idea, author=world.editor)
     reuse = participation.submit_reuse(actor=world.member, data={
         "kind": "app", "title_fr": "Carte", "url": "https://example.org/carte", "datasets": ["arbres"]})
-    participation.decide(reuse, actor=world.sysadmin, action="release")
+    moderation.decide(reuse, actor=world.sysadmin, action="release")
     return {"ideas": str(idea.pk), "comments": str(comment.pk), "reuses": str(reuse.pk)}
 
 

@@ -36,22 +36,14 @@ from .ideas import (
     submit_idea,
     withdraw_idea,
 )
-from .moderation import (
-    decide,
-    decide_many,
-    flag_content,
-    moderation_log,
-    moderation_queue,
-    notices_for,
-)
 from .reuses import get_reuse, published_reuses, submit_reuse
 from .votes import cast_vote, has_voted, votes_left, withdraw_vote
 
 __all__ = [
     "Sender", "cast_vote", "challenges_for_dataset", "comment_page", "comment_thread", "create_challenge", "create_consultation",
-    "decide", "decide_many", "export_responses_csv", "flag_content", "follow", "followers", "get_challenge", "get_comment",
-    "get_consultation", "get_idea", "get_reuse", "has_voted", "is_following", "list_ideas", "moderation_log", "moderation_queue",
-    "notices_for", "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",
+    "export_responses_csv", "follow", "followers", "get_challenge", "get_comment",
+    "get_consultation", "get_idea", "get_reuse", "has_voted", "is_following", "list_ideas",
+    "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",
     "publish_results", "published_reuses", "results", "set_consultation_status", "set_idea_status", "stance_summary",
     "submit_idea", "submit_reuse", "submit_response", "unfollow", "update_challenge", "update_consultation", "visible_challenges", "votes_left", "withdraw_idea",
     "withdraw_vote",

@@ -19,11 +19,11 @@ from ..errors import RateLimited
 from ..models import Channel
 
 #: (attempts, seconds) per account and per address. An address is shared by everyone behind
-#: one office or library router, so its limits are wider than an account's.
+#: one office or library router, so its limits are wider than an account's. (Flags have theirs
+#: in ``ouvert.moderation.services``, under the same setting.)
 DEFAULT_RATE_LIMITS = {
     "post": {"account": (20, 3600), "address": (120, 3600)},
     "vote": {"account": (120, 3600), "address": (1200, 3600)},
-    "flag": {"account": (30, 3600), "address": (200, 3600)},
 }
 
 

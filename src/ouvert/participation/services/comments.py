@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.moderation import services as moderation
+from ouvert.moderation.checks.language import language_of
 
 from .. import signals
-from ..checks.language import language_of
 from ..errors import ParticipationError
 from ..models import Channel, Comment, Idea, Moderation
-from . import follows, moderation
+from . import follows
 from ._common import check_rate, clean_channel, clean_text, public_name, record, send_on_commit
 
 BODY_MAX = 5_000

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from ouvert.accounts import permissions
 from ouvert.catalog.validation import Errors
 from ouvert.core.errors import Conflict, NotFound
+from ouvert.moderation.checks import personal
 
 from .. import signals
-from ..checks import personal
 from ..errors import ParticipationError
 from ..models import Answer, Choice, Consultation, Question, Response
 from ._common import record, send_on_commit

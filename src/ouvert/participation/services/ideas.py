@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from ouvert.accounts import permissions
 from ouvert.catalog.models import Dataset
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.moderation import services as moderation
+from ouvert.moderation.checks.language import language_of
 
 from .. import signals
-from ..checks.language import language_of
 from ..errors import ParticipationError
 from ..models import RANDOM_KEY_MODULUS, Challenge, Channel, Idea, Moderation
-from . import follows, moderation
+from . import follows
 from ._common import (
     by_id,
     check_rate,

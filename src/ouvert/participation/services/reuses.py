@@ -12,10 +12,11 @@ from ouvert.accounts import permissions
 from ouvert.catalog.validation import Errors
 from ouvert.core import markdown
 from ouvert.core.errors import ValidationFailed
+from ouvert.moderation import services as moderation
+from ouvert.moderation.models import Case
 
 from .. import signals
-from ..models import Case, Challenge, Channel, Moderation, Reuse
-from . import moderation
+from ..models import Challenge, Channel, Moderation, Reuse
 from ._common import check_rate, clean_channel, public_name, record, send_on_commit
 from .ideas import _clean_datasets
 

@@ -6,7 +6,9 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .. import rules, services
+from ouvert.moderation import rules
+
+from .. import services
 
 register = template.Library()
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ouvert.accounts.services import create_token
+from ouvert.moderation import services as moderation
+from ouvert.moderation.models import Case
 from ouvert.participation import services
-from ouvert.participation.models import Case, Channel, Comment, Idea, Moderation
+from ouvert.participation.models import Channel, Comment, Idea, Moderation
 from tests.support.api import V1Client
 
 from .factories import (
@@ -102,7 +104,7 @@ def test_ideas_submitted_through_the_api_are_held_with_their_channel(world, v1):
     assert answer.headers["Location"] == f"/api/v1/ideas/{idea['id']}"
     stored = Idea.objects.get(pk=idea["id"])
     assert stored.channel == Channel.API
-    case = Case.objects.get(idea=stored)
+    case = Case.objects.of(stored).get()
     assert case.channel == Channel.API and case.reason == Case.Reason.INTAKE and case.status == Case.Status.OPEN
 
     # Held: for the author and the organisation's moderators only.
@@ -115,10 +117,10 @@ def test_ideas_submitted_through_the_api_are_held_with_their_channel(world, v1):
     assert v1.get("/challenges/canopee").body["idea_count"] == 1
 
     # The moderation queue shows the channel; a moderator of another organisation sees nothing of it.
-    queue = services.moderation_queue(actor=world.editor, channel="api")
-    assert [c.idea_id for c in queue] == [stored.pk]
-    assert not list(services.moderation_queue(actor=world.other_moderator))
-    services.decide(stored, actor=world.editor, action="release")
+    queue = moderation.moderation_queue(actor=world.editor, channel="api")
+    assert [c.target.pk for c in queue] == [stored.pk]
+    assert not list(moderation.moderation_queue(actor=world.other_moderator))
+    moderation.decide(stored, actor=world.editor, action="release")
     assert idea["id"] in {i["id"] for i in v1.get("/challenges/canopee/ideas").body["results"]}
 
 
@@ -209,10 +211,10 @@ def test_comments_threaded_and_held_from_the_api(world, v1):
     assert posted.status == 201, posted.body
     assert posted.body["moderation"] == "held" and posted.body["channel"] == "api" and posted.body["depth"] == 3
     comment = Comment.objects.get(pk=posted.body["id"])
-    assert Case.objects.get(comment=comment).channel == Channel.API
+    assert Case.objects.of(comment).get().channel == Channel.API
     assert v1.get(f"/ideas/{world.idea.pk}/comments").body["count"] == 2
 
-    services.decide(comment, actor=world.editor, action="release")
+    moderation.decide(comment, actor=world.editor, action="release")
     too_deep = client.post(f"/ideas/{world.idea.pk}/comments", {"body": "Plus loin encore.", "parent": str(comment.pk)})
     assert too_deep.status == 409 and too_deep.error["code"] == "too_deep"
     assert client.post(f"/ideas/{world.idea.pk}/comments", {"body": "x", "stance": "maybe"}).status == 400
@@ -262,7 +264,7 @@ def test_reuses_list_submit_and_visibility(world, v1):
     bad = client.post("/reuses", {"kind": "app", "title": {}, "url": "ftp://x"})
     assert bad.status == 400 and {"title.fr", "url", "datasets"} <= set(bad.error["fields"])
 
-    services.decide(services.get_reuse(reuse["id"], actor=world.editor), actor=world.editor, action="release")
+    moderation.decide(services.get_reuse(reuse["id"], actor=world.editor), actor=world.editor, action="release")
     listed = v1.get("/reuses", {"challenge": "canopee"}).body["results"]
     assert [r["id"] for r in listed] == [reuse["id"]]
     assert listed[0]["challenges"][0]["name"] == "canopee" and listed[0]["published"]
@@ -301,7 +303,7 @@ def test_flag_comments_and_reuses(world, v1):
     reuse = services.submit_reuse(actor=world.author, data={"kind": "article", "title_fr": "Article",
                                                            "url": "https://example.org/a", "datasets": ["arbres"]})
     assert as_user(world.citizen).post(f"/reuses/{reuse.pk}/flags", {"rule": "spam"}).status == 404
-    services.decide(reuse, actor=world.editor, action="release")
+    moderation.decide(reuse, actor=world.editor, action="release")
     assert as_user(world.citizen).post(f"/reuses/{reuse.pk}/flags", {"rule": "spam"}).status == 201
 
 

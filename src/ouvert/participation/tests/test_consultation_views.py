@@ -137,8 +137,9 @@ def test_edit_a_draft_then_open_and_close(client, editor, challenge):
 
 
 def test_status_words_agree_in_gender_in_french(client, editor, challenge):
-    from ouvert.participation.forms import QueueFilterForm
-    from ouvert.participation.models import Case, Challenge, Idea, IntakeMessage
+    from ouvert.moderation.forms import QueueFilterForm
+    from ouvert.moderation.models import Case
+    from ouvert.participation.models import Challenge, Idea, IntakeMessage
 
     with translation.override("fr"):
         assert [str(s.label) for s in Consultation.Status] == ["Brouillon", "Ouverte", "Fermée"]

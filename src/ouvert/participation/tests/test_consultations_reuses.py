@@ -7,9 +7,11 @@ import io
 import pytest
 
 from ouvert.core.errors import PermissionDenied, ValidationFailed
+from ouvert.moderation import services as moderation
+from ouvert.moderation.models import Case
 from ouvert.participation import services
 from ouvert.participation.errors import ParticipationError
-from ouvert.participation.models import Case, Moderation
+from ouvert.participation.models import Moderation
 
 from .factories import make_challenge, make_dataset, make_organisation, make_user
 
@@ -107,10 +109,10 @@ def test_reuses_are_published_after_review_and_listed_on_datasets_and_challenges
         "kind": "visualisation", "title_fr": "Carte des arbres", "title_en": "Tree map",
         "url": "https://arbres.example", "datasets": ["arbres"], "challenges": ["canopee"]})
     assert reuse.moderation == Moderation.HELD
-    case = Case.objects.get(reuse=reuse)
+    case = Case.objects.of(reuse).get()
     assert case.reason == "review" and case.organisation == org
     assert list(services.published_reuses(dataset=dataset)) == []
-    services.decide(reuse, actor=moderator, action="release")
+    moderation.decide(reuse, actor=moderator, action="release")
     reuse.refresh_from_db()
     assert reuse.published is not None
     assert list(services.published_reuses(dataset=dataset)) == [reuse]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ouvert.moderation import services as moderation
 from ouvert.participation import services
 from ouvert.participation.export import write_export
 
@@ -42,14 +43,14 @@ def participation():
     make_comment(idea, body="Voici mon courriel perso@exemple.ca pour en parler.")  # held: not exported
     released = make_idea(challenge, title="Contact de la Ville",
                          body="Le service répond à deneigement@ville.example et au 418-555-0100.")
-    services.decide(released, actor=moderator, action="release")  # released, yet its details are masked
+    moderation.decide(released, actor=moderator, action="release")  # released, yet its details are masked
     make_idea(challenge, title="Idée retenue pour modération", body="Mon NAS : 046 454 286.")
     services.prepare_answer(idea, actor=moderator, answer_fr="Nous publierons ces horaires.", answer_en="We will publish them.")
     services.publish_answer(idea, actor=moderator, status="accepted")
     reuse = services.submit_reuse(actor=author, data={
         "kind": "app", "title_fr": "Carte du déneigement", "title_en": "Snow removal map",
         "url": "https://carte.example/deneigement", "datasets": [dataset.name], "challenges": ["hiver"]})
-    services.decide(reuse, actor=moderator, action="release")
+    moderation.decide(reuse, actor=moderator, action="release")
     make_challenge(org, name="brouillon", publish=False)
     return challenge
 

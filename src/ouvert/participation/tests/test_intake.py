@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.utils.translation import gettext
 
-from ouvert.participation import services
+from ouvert.moderation import services as moderation
+from ouvert.moderation.models import Case
 from ouvert.participation.intake import receive, receive_file
-from ouvert.participation.models import Case, Comment, Idea, IntakeMessage, Moderation
+from ouvert.participation.models import Comment, Idea, IntakeMessage, Moderation
 
 from .factories import make_challenge, make_idea, make_organisation, make_user
 
@@ -51,10 +52,10 @@ def test_eml_file_by_address_becomes_a_held_idea_from_the_email_channel(challeng
     assert (idea.challenge, idea.channel, idea.moderation) == (challenge, "email", Moderation.HELD)
     assert idea.title == "Horaires de déneigement" and idea.author is None
     assert idea.author_name == "Émilie Roy" and idea.author_email == "emilie.roy@exemple.ca"
-    case = Case.objects.get(idea=idea)
+    case = Case.objects.of(idea).get()
     assert (case.reason, case.channel) == ("intake", "email")
     moderator = challenge.organisation.memberships.get().user
-    assert [c.channel for c in services.moderation_queue(actor=moderator, channel="email")] == ["email"]
+    assert [c.channel for c in moderation.moderation_queue(actor=moderator, channel="email")] == ["email"]
     record = IntakeMessage.objects.get()
     assert record.status == "accepted" and record.idea == idea and bytes(record.raw).startswith(b"From:")
 

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from ouvert.moderation import services as moderation
 from ouvert.participation import services
-from ouvert.participation.models import Case, Comment, Idea, Moderation, Vote
+from ouvert.participation.models import Comment, Idea, Moderation, Vote
 from tests.support.factories import make_dataset, make_organisation, make_user
 
 from .factories import make_challenge, make_comment, make_idea, set_phase
@@ -72,15 +73,15 @@ def test_every_page_renders_in_both_languages(client, org, moderator, challenge,
     services.set_consultation_status(consultation, actor=moderator, status="open")
     reuse = services.submit_reuse(actor=make_user(), data={"kind": "app", "title_fr": "Appli", "url": "https://example.org/",
                                                            "datasets": ["arbres"]})
-    services.decide(reuse, actor=moderator, action="release")
+    moderation.decide(reuse, actor=moderator, action="release")
     client.force_login(moderator)
     for lang in LANGS:
         pages = [
             url("participation:challenges", lang=lang), url("participation:challenge", "canopee", lang=lang),
-            url("participation:idea", "canopee", idea.pk, lang=lang), url("participation:rules", lang=lang),
+            url("participation:idea", "canopee", idea.pk, lang=lang), url("moderation:rules", lang=lang),
             url("participation:reuses", lang=lang), url("participation:reuse", reuse.pk, lang=lang),
             url("participation:reuse_new", lang=lang), url("participation:my_contributions", lang=lang),
-            url("participation:moderation", lang=lang), url("participation:moderation_log", lang=lang),
+            url("moderation:queue", lang=lang), url("moderation:log", lang=lang),
             url("participation:challenge_new", lang=lang), url("participation:challenge_edit", "canopee", lang=lang),
             url("participation:challenge_results", "canopee", lang=lang),
             url("participation:idea_answer", "canopee", idea.pk, lang=lang),
@@ -228,54 +229,6 @@ def test_withdraw_by_the_author_only(client, challenge):
     assert idea.status == Idea.Status.WITHDRAWN
 
 
-def test_moderators_see_only_their_organisations_queue(client, challenge, moderator):
-    held = make_idea(challenge, body="Mon téléphone : 418-555-0123, appelez-moi.")
-    other_moderator = make_user("autre")
-    make_organisation("autre-org", editors=[other_moderator])
-    client.force_login(other_moderator)
-    html = page(client, url("participation:moderation"))
-    assert held.title not in html
-    assert client.post(url("participation:decide", held.cases.get().pk),
-                       {f"case-{held.cases.get().pk}-action": "release"}).status_code == 403
-    client.force_login(make_user("nobody"))
-    page(client, url("participation:moderation"), status=403)
-    client.force_login(moderator)
-    assert held.title in page(client, url("participation:moderation"))
-
-
-def test_release_and_reject_then_the_author_sees_the_reason(client, challenge, moderator):
-    author = make_user("dora")
-    released = make_idea(challenge, author=author, title="Idée retenue", body="Contact : info@ville.example pour les données.")
-    rejected = make_idea(challenge, author=author, title="Idée refusée", body="Écrivez à dora@exemple.ca tout de suite.")
-    client.force_login(moderator)
-    case = released.cases.get()
-    client.post(url("participation:decide", case.pk), {f"case-{case.pk}-action": "release"})
-    case = rejected.cases.get()
-    response = client.post(url("participation:decide", case.pk), {
-        f"case-{case.pk}-action": "reject", f"case-{case.pk}-rule": "personal_information",
-        f"case-{case.pk}-note": "Retirez l'adresse et proposez-la de nouveau."}, follow=True)
-    assert "decision was recorded" in messages_of(response)
-    released.refresh_from_db()
-    rejected.refresh_from_db()
-    assert released.moderation == Moderation.VISIBLE and rejected.moderation == Moderation.REJECTED
-    log = page(client, url("participation:moderation_log"))
-    assert "Personal information" in log and "Idée refusée" in log
-    client.force_login(author)
-    html = page(client, url("participation:my_contributions"))
-    assert "Personal information" in html and "Retirez l&#x27;adresse" in html
-    assert "Idée retenue" in page(client, url("participation:challenge", "canopee"))
-
-
-def test_bulk_decisions(client, challenge, moderator):
-    ideas = [make_idea(challenge, body=f"Appelez le 418-555-012{n} pour en parler.") for n in range(2)]
-    client.force_login(moderator)
-    cases = [str(i.cases.get().pk) for i in ideas]
-    response = client.post(url("participation:decide_bulk"), {"cases": cases, "bulk-action": "reject",
-                                                              "bulk-rule": "personal_information"}, follow=True)
-    assert "2 decisions recorded" in messages_of(response)
-    assert not Case.objects.filter(status="open").exists()
-
-
 def test_answer_and_results_statement(client, challenge, moderator):
     idea = make_idea(challenge)
     client.force_login(moderator)
@@ -321,7 +274,7 @@ def test_dataset_page_lists_its_challenges_and_reuses(client, challenge, moderat
     html = page(client, url("web:dataset", "arbres"))
     assert url("participation:challenge", "canopee") in html
     assert "Tree map" not in html
-    services.decide(reuse, actor=moderator, action="release")
+    moderation.decide(reuse, actor=moderator, action="release")
     html = page(client, url("web:dataset", "arbres"))
     assert "Tree map" in html
     assert "Tree map" in page(client, url("participation:challenge", "canopee"))
@@ -350,12 +303,8 @@ def test_showcase_submission(client, challenge):
     assert client.post(url("participation:reuse_new"), {"kind": "", "url": "nope"}).status_code == 400
 
 
-def test_footer_links_to_the_rules(client):
-    assert url("participation:rules", lang="fr") in page(client, url("web:home", lang="fr"))
-
-
 def test_challenge_list_links_the_moderation_queue_for_moderators_only(client, org, moderator, challenge):
-    queue = url("participation:moderation")
+    queue = url("moderation:queue")
     client.force_login(moderator)
     assert f'href="{queue}"' in page(client, url("participation:challenges"))
     client.force_login(make_user("citoyen"))

@@ -9,10 +9,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from ouvert.core.errors import DomainError, ValidationFailed
+from ouvert.moderation import rules
+from ouvert.moderation import services as moderation
+from ouvert.moderation.models import Case
 from ouvert.web.errors import domain_errors
-
-from .. import rules
-from ..models import Case
 
 PAGE_SIZE = 20
 
@@ -32,7 +32,7 @@ HELD_OTHERWISE = {
 
 def held_reason(content) -> str:
     """Why ``content`` is held, from its open case: the first rule at stake, else the case reason."""
-    case = content.cases.filter(status=Case.Status.OPEN).order_by("-opened").first()
+    case = moderation.open_case(content)
     if case is None:
         return str(_("a moderator will look at it"))
     for code in case.rules:

@@ -15,10 +15,13 @@ from django.views.decorators.http import require_POST
 
 from ouvert.accounts.permissions import can
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.moderation import services as moderation
+from ouvert.moderation.errors import ModerationError
+from ouvert.moderation.forms import rule_choices
 
 from .. import services
 from ..errors import ParticipationError, VoteError
-from ..forms import AnswerForm, CommentForm, FlagForm, rule_choices
+from ..forms import AnswerForm, CommentForm, FlagForm
 from ..models import Comment, Idea, Moderation
 from ._common import client_ip, domain_errors, held_reason, page_links, refuse, wants_json
 
@@ -150,9 +153,9 @@ def idea_flag(request, name, idea_id, comment_id=None):
     form = FlagForm(request.POST)
     form.is_valid()
     try:
-        services.flag_content(content, actor=request.user, rule=form.cleaned_data.get("rule") or "",
-                              note=form.cleaned_data.get("note") or "", ip=client_ip(request))
-    except (ParticipationError, ValidationFailed) as exc:
+        moderation.flag_content(content, actor=request.user, rule=form.cleaned_data.get("rule") or "",
+                                note=form.cleaned_data.get("note") or "", ip=client_ip(request))
+    except (ParticipationError, ModerationError, ValidationFailed) as exc:
         return refuse(request, exc, back)
     messages.success(request, _("Thank you: the moderators will look at it."))
     return redirect(back if comment_id is None or content.is_visible else _idea_url(idea, "#comments"))

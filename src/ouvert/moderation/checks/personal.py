@@ -1,5 +1,6 @@
 """Personal information in French and English text: e-mail addresses (also written "[at]"
-or "arobase"), North American phone numbers (and others written with "+" and a calling code),
+or "arobase"), phone numbers (through libphonenumber: North American ones, and others written
+with "+" and a calling code),
 Canadian social insurance numbers (Luhn-valid only) and street addresses.
 
 Each detector returns spans, so the same code holds content for review and masks what slips
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+import phonenumbers
 
 
 @dataclass(frozen=True)
@@ -32,19 +35,12 @@ _EMAIL_OBFUSCATED = re.compile(
     re.I,
 )
 
-# --- phone numbers (NANP) ----------------------------------------------------------------
+# --- phone numbers -----------------------------------------------------------------------
+# Found and validated by libphonenumber (North American numbers by default, others written
+# with "+" and their calling code). Ten digits in a row, or seven with a separator, could be a
+# file number: they count only after a word that announces a phone number.
 
-_SEP = r"[ \t.\-\u2010-\u2013]"
-_PHONE = re.compile(
-    r"(?<![\w.,/\-+])"                      # not inside a longer number, date or word
-    r"(?:\+\s?1\s?" + _SEP + r"?|1" + _SEP + r")?"  # +1, 1-
-    r"(?:\(\s?[2-9]\d{2}\s?\)\s?|[2-9]\d{2}" + _SEP + r")"  # area code, parenthesised or separated
-    r"[2-9]\d{2}" + _SEP + r"\d{4}"
-    r"(?!\s?[\d$€%]|[.,]\d|[\-/]\d|\w)"
-)
-# Other countries, written with their calling code: "+33 1 23 45 67 89", "+44 20 7946 0958".
-_PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])\+[2-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){3,6}(?![\d%])")
-_PHONE_BARE = re.compile(r"(?<![\w.,/\-])(?:\+?1)?([2-9]\d{2}[2-9]\d{6})(?![\w.,/\-]?\d)")
+PHONE_REGION = "CA"
 _PHONE_LOCAL = re.compile(r"(?<![\w.,/\-:])[2-9]\d{2}[.\-]\d{4}(?![\w.,/\-]?\d)")
 _PHONE_CONTEXT = re.compile(
     r"(?:t[ée]l[ée]?phone|t[ée]l\.?|tel\.?|phone|cell(?:ulaire)?|mobile|portable|appel(?:ez|er|le)|call|"
@@ -115,17 +111,30 @@ def _emails(text: str) -> list[Finding]:
     return found
 
 
+def _announced(text: str, start: int) -> bool:
+    return bool(_PHONE_CONTEXT.search(text[max(0, start - 40):start]))
+
+
 def _phones(text: str) -> list[Finding]:
-    found = [Finding("phone", m.start(), m.end(), m.group()) for m in _PHONE.finditer(text)]
-    found += [Finding("phone", m.start(), m.end(), m.group()) for m in _PHONE_INTERNATIONAL.finditer(text)
-              if 8 <= sum(c.isdigit() for c in m.group()) <= 15]
-    # Ten digits in a row or seven with a separator could be a file number: only near a word
-    # that announces a phone number.
-    for pattern in (_PHONE_BARE, _PHONE_LOCAL):
-        for m in pattern.finditer(text):
-            if _PHONE_CONTEXT.search(text[max(0, m.start() - 40):m.start()]):
-                found.append(Finding("phone", m.start(), m.end(), m.group()))
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID):
+        bare = match.raw_string.lstrip("+").isdigit()
+        if not bare or _announced(text, match.start):
+            found.append(Finding("phone", match.start, match.end, match.raw_string))
+    for m in _PHONE_LOCAL.finditer(text):
+        if _announced(text, m.start()) and _possible_local(m.group()):
+            found.append(Finding("phone", m.start(), m.end(), m.group()))
     return found
+
+
+def _possible_local(candidate: str) -> bool:
+    """A number dialled without its area code (``555-0148``)."""
+    try:
+        number = phonenumbers.parse(candidate, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return False
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return reason in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 
 
 def _sins(text: str) -> list[Finding]:

@@ -1,19 +1,18 @@
 """Moderation: automatic holds, flags, the queues, decisions, the audit log and notices.
 
-Content (an idea, a comment, a reuse) is ``visible``, ``held`` (never shown yet), ``hidden``
-(taken down pending review) or ``rejected``. Every change of that state is a ``Decision`` in
-an append-only log, citing a participation rule; the author gets a ``Notice`` and an e-mail
-in their language.
+Content of any registered type is ``visible``, ``held`` (never shown yet), ``hidden`` (taken
+down pending review) or ``rejected``. Every change of that state is a ``Decision`` in an
+append-only log, citing a participation rule; the author gets a ``Notice``, and a task queued in
+the same transaction sends it by e-mail in their language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import Counter
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,15 +20,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ouvert.accounts import permissions
+from ouvert.accounts import permissions, ratelimit
+from ouvert.core import markdown
+from ouvert.core.activity import record_activity
 from ouvert.core.errors import PermissionDenied, ValidationFailed
+from ouvert.core.tasks import enqueue
 
-from .. import checks, rules, signals
-from ..errors import ModerationError
-from ..models import Case, Channel, Comment, Decision, Flag, Idea, Moderation, Notice, Reuse
-from ._common import check_rate, clean_text, record, send_on_commit
+from . import checks, registry, rules, signals
+from .checks import spam
+from .errors import ModerationError, RateLimited
+from .models import Case, Channel, Decision, Flag, Moderation, Notice
 
-logger = logging.getLogger("ouvert.participation")
 A = Decision.Action
 
 #: Which states each decision applies to, and the state it leads to.
@@ -40,6 +41,10 @@ TRANSITIONS = {
     A.RESTORE: ({Moderation.HIDDEN, Moderation.REJECTED}, Moderation.VISIBLE),
 }
 
+#: (attempts, seconds) per account and per address, for flags; overridden by the "flag" entry
+#: of ``OUVERT_PARTICIPATION_RATE_LIMITS``.
+DEFAULT_FLAG_LIMITS = {"account": (30, 3600), "address": (200, 3600)}
+
 
 def flag_threshold() -> int:
     return max(1, int(getattr(settings, "OUVERT_PARTICIPATION_FLAG_THRESHOLD", 3)))
@@ -47,36 +52,67 @@ def flag_threshold() -> int:
 
 def organisation_of(content):
     """The organisation whose moderators answer for ``content`` (None: sysadmins only)."""
-    if isinstance(content, Idea):
-        return content.challenge.organisation
-    if isinstance(content, Comment):
-        return content.idea.challenge.organisation
-    challenge = content.challenges.select_related("organisation").order_by("created").first()
-    if challenge is not None:
-        return challenge.organisation
-    dataset = content.datasets.select_related("organisation").order_by("name").first()
-    return dataset.organisation if dataset is not None else None
+    return registry.of(content).organisation(content)
 
 
-def _target_fields(content) -> dict:
-    return {Idea: {"idea": content}, Comment: {"comment": content}, Reuse: {"reuse": content}}[type(content)]
+def _target(content) -> dict:
+    registry.of(content)  # only registered types are moderated
+    return {"content_type": ContentType.objects.get_for_model(type(content)), "object_id": str(content.pk)}
+
+
+def _send_on_commit(signal, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=None, **kwargs))
+
+
+def _record(key: str, *, actor, obj, organisation, changes: dict):
+    return record_activity(key, actor=actor, obj=obj, organisation=organisation, changes=changes)
+
+
+def _clean_note(value, *, max_length: int) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(fields={"note": [_("Expected text.")]})
+    value = value.replace("\r\n", "\n").strip()
+    errors = []
+    if len(value) > max_length:
+        errors.append(_("At most %(max)d characters (this has %(length)d).") % {"max": max_length, "length": len(value)})
+    errors.extend(markdown.problems(value))
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields={"note": list(dict.fromkeys(errors))})
+    return value
+
+
+def _check_flag_rate(*, actor, ip: str | None) -> None:
+    limits = {**DEFAULT_FLAG_LIMITS, **getattr(settings, "OUVERT_PARTICIPATION_RATE_LIMITS", {}).get("flag", {})}
+    keys = [("account", str(actor.pk))] if getattr(actor, "is_authenticated", False) else []
+    if ip:
+        keys.append(("address", ip))
+    for scope, value in keys:
+        limit, window = limits[scope]
+        if not ratelimit.hit(f"participation.flag.{scope}", value, limit=limit, window=window):
+            raise RateLimited(_("Too many attempts in a short time. Please wait a while and try again."))
 
 
 # --- before content appears --------------------------------------------------------------
 
 def assess(text: str, *, author=None, channel: str = Channel.WEB) -> tuple[str | None, list[dict]]:
-    """Whether new content should be held, and why: (case reason or None, findings)."""
+    """Whether new content should be held, and why: (case reason or None, findings).
+
+    The registered checks read ``text`` with what the author posted lately (every registered
+    type that keeps a history field).
+    """
     recent_texts: list[str] = []
     recent_count = 0
     if author is not None:
         now = timezone.now()
-        day = now - dt.timedelta(days=1)
-        window = now - dt.timedelta(seconds=checks.spam.RATE_WINDOW)
-        for model in (Idea, Comment):
-            rows = list(model.objects.filter(author=author, created__gte=day).values_list("body", "created")[:200])
-            recent_texts += [body for body, _created in rows]
-            recent_count += sum(1 for _body, created in rows if created >= window)
-    findings = [f.as_dict() for f in checks.run(text, recent_texts=recent_texts, recent_count=recent_count)]
+        window = now - dt.timedelta(seconds=spam.RATE_WINDOW)
+        for moderated in registry.types():
+            rows = moderated.recent_texts(author, since=now - dt.timedelta(days=1))
+            recent_texts += [text for text, _created in rows]
+            recent_count += sum(1 for _text, created in rows if created >= window)
+    findings = [f.as_dict() for f in checks.run(text, recent_texts=recent_texts, recent_count=recent_count,
+                                                 author=author, channel=channel)]
     if channel in (Channel.EMAIL, Channel.API):
         # What arrives through another channel is reviewed before it appears, showing where
         # it came from in the queue.
@@ -92,13 +128,13 @@ def assess(text: str, *, author=None, channel: str = Channel.WEB) -> tuple[str |
 def hold(content, *, reason: str, findings: list[dict], channel: str = Channel.WEB) -> Case:
     """Open a case for content saved as held, and log the platform's decision to hold it."""
     organisation = organisation_of(content)
-    case = Case.objects.create(organisation=organisation, reason=reason, channel=channel, findings=findings,
-                               **_target_fields(content))
+    target = _target(content)
+    case = Case.objects.create(organisation=organisation, reason=reason, channel=channel, findings=findings, **target)
     rule = next((f["rule"] for f in findings if f.get("rule")), "")
     Decision.objects.create(case=case, organisation=organisation, action=A.HOLD, rule=rule,
                             note=_case_note(reason, findings), before=Moderation.HELD, after=Moderation.HELD,
-                            **_target_fields(content))
-    send_on_commit(signals.moderation_case_opened, case=case)
+                            **target)
+    _send_on_commit(signals.case_opened, case=case)
     return case
 
 
@@ -114,23 +150,25 @@ def flag_content(content, *, actor, rule: str, note: str = "", ip: str | None = 
     permissions.require(actor, "participation.flag")
     if rule not in rules.CODES:
         raise ValidationFailed(fields={"rule": [_("Choose one of the participation rules.")]})
-    note = clean_text(note, "note", max_length=1000, min_length=0, allow_markdown=True)
-    check_rate("flag", actor=actor, ip=ip)
-    model = type(content)
+    note = _clean_note(note, max_length=1000)
+    _check_flag_rate(actor=actor, ip=ip)
+    moderated = registry.of(content)
     with transaction.atomic():
-        content = model.objects.select_for_update().get(pk=content.pk)
+        content = type(content)._default_manager.select_for_update().get(pk=content.pk)
         if content.moderation != Moderation.VISIBLE:
             raise ModerationError(_("This content is already awaiting review."), code="not_visible")
-        if content.author_id is not None and content.author_id == actor.pk:
+        author = moderated.author_of(content)
+        if author is not None and author.pk == actor.pk:
             raise ModerationError(_("You cannot flag your own contribution."), code="own_content")
+        target = _target(content)
         try:
             with transaction.atomic():
-                flag = Flag.objects.create(user=actor, rule=rule, note=note, **_target_fields(content))
+                flag = Flag.objects.create(user=actor, rule=rule, note=note, **target)
         except IntegrityError:
             raise ModerationError(_("You have already flagged this."), code="already_flagged") from None
-        record("participation.content.flagged", actor=actor, obj=content, organisation=organisation_of(content),
-               changes={"rule": (None, rule)})
-        open_flags = list(Flag.objects.filter(resolved=False, **_target_fields(content)).values_list("rule", flat=True))
+        _record("participation.content.flagged", actor=actor, obj=content, organisation=organisation_of(content),
+                changes={"rule": (None, rule)})
+        open_flags = list(Flag.objects.filter(resolved=False, **target).values_list("rule", flat=True))
         if len(open_flags) >= flag_threshold():
             _hide_by_flags(content, open_flags)
     return flag
@@ -141,12 +179,13 @@ def _hide_by_flags(content, flagged_rules: list[str]) -> None:
     counts = Counter(flagged_rules)
     findings = [{"rule": code, "check": "flags", "detail": str(n)} for code, n in counts.most_common()]
     _set_state(content, Moderation.HIDDEN)
-    case = Case.objects.create(organisation=organisation, reason=Case.Reason.FLAGS, channel=content.channel,
-                               findings=findings, **_target_fields(content))
+    target = _target(content)
+    case = Case.objects.create(organisation=organisation, reason=Case.Reason.FLAGS,
+                               channel=getattr(content, "channel", Channel.WEB), findings=findings, **target)
     Decision.objects.create(case=case, organisation=organisation, action=A.HIDE, rule=counts.most_common(1)[0][0],
                             note=f"flags:{len(flagged_rules)}", before=Moderation.VISIBLE, after=Moderation.HIDDEN,
-                            **_target_fields(content))
-    send_on_commit(signals.moderation_case_opened, case=case)
+                            **target)
+    _send_on_commit(signals.case_opened, case=case)
 
 
 # --- decisions ---------------------------------------------------------------------------
@@ -157,25 +196,27 @@ def decide(content, *, actor, action: str, rule: str | None = None, note: str = 
     A reject or hide names the rule broken. A release or restore cites the rule examined: by
     default the one the case was opened under, or the one the reversed decision cited; content
     held under no rule (a new account, another channel, a reuse awaiting review) may be
-    released without one. Closes the open case, tells the author, and logs the decision.
+    released without one. Closes the open case, logs the decision and queues the author's
+    notice, all in one transaction.
     """
     if action not in TRANSITIONS:
         raise ValidationFailed(fields={"action": [_("Choose release, reject, hide or restore.")]})
-    model = type(content)
+    moderated = registry.of(content)
     organisation = organisation_of(content)
     if not permissions.can(actor, "participation.moderate", organisation):
         raise PermissionDenied(_("You are not allowed to do this."))
-    note = clean_text(note, "note", max_length=2000, min_length=0, allow_markdown=True)
+    note = _clean_note(note, max_length=2000)
     with transaction.atomic():
-        content = model.objects.select_for_update().get(pk=content.pk)
+        content = type(content)._default_manager.select_for_update().get(pk=content.pk)
+        target = _target(content)
         allowed_from, after = TRANSITIONS[action]
         if content.moderation not in allowed_from:
             raise ModerationError(
                 _("This decision does not apply to content that is %(state)s.") % {"state": Moderation(content.moderation).label},
                 code="invalid_transition")
-        open_cases = list(Case.objects.filter(status=Case.Status.OPEN, **_target_fields(content)).order_by("opened"))
+        open_cases = list(Case.objects.filter(status=Case.Status.OPEN, **target).order_by("opened"))
         if not rule:
-            rule = _rule_at_stake(content, open_cases)
+            rule = _rule_at_stake(target, open_cases)
         if rule not in rules.CODES and not (action in (A.RELEASE, A.RESTORE) and rule == ""):
             raise ValidationFailed(fields={"rule": [_("Choose the participation rule this decision is about.")]})
         before = content.moderation
@@ -185,26 +226,26 @@ def decide(content, *, actor, action: str, rule: str | None = None, note: str = 
             case.status, case.closed = Case.Status.CLOSED, now
             case.save(update_fields=["status", "closed"])
         if after == Moderation.VISIBLE:
-            Flag.objects.filter(resolved=False, **_target_fields(content)).update(resolved=True)
+            Flag.objects.filter(resolved=False, **target).update(resolved=True)
         decision = Decision.objects.create(
             case=open_cases[-1] if open_cases else None, organisation=organisation, action=action, rule=rule,
-            note=note, moderator=actor, before=before, after=after, **_target_fields(content))
-        record(f"participation.moderation.{action}", actor=actor, obj=content, organisation=organisation,
-               changes={"moderation": (before, after), "rule": (None, rule)})
-        _notify_author(content, decision)
-        send_on_commit(signals.moderation_decided, decision=decision)
-        if isinstance(content, Idea) and after == Moderation.VISIBLE:
-            send_on_commit(signals.idea_published, idea=content)
+            note=note, moderator=actor, before=before, after=after, **target)
+        _record(f"participation.moderation.{action}", actor=actor, obj=content, organisation=organisation,
+                changes={"moderation": (before, after), "rule": (None, rule)})
+        notify_author(content, decision)
+        if moderated.on_change is not None:
+            moderated.on_change(content, before, after)
+        _send_on_commit(signals.decided, decision=decision, content=content)
     return decision
 
 
-def _rule_at_stake(content, open_cases: list[Case]) -> str | None:
+def _rule_at_stake(target: dict, open_cases: list[Case]) -> str | None:
     """The rule a release or restore answers: the case's, else the decision being reversed.
     "" when the content was held under no rule (a new account, another channel, a review)."""
     rule = next((code for case in open_cases for code in case.rules), None)
     if rule:
         return rule
-    last = Decision.objects.filter(**_target_fields(content)).exclude(rule="").order_by("-created", "-id").first()
+    last = Decision.objects.filter(**target).exclude(rule="").order_by("-created", "-id").first()
     if last is not None and last.action in (A.HIDE, A.REJECT):
         return last.rule
     return "" if open_cases else None
@@ -225,63 +266,64 @@ def decide_many(items, *, actor, action: str, rule: str | None = None, note: str
 
 def _set_state(content, state: str) -> None:
     content.moderation = state
-    fields = ["moderation", "modified"]
-    if isinstance(content, Reuse) and state == Moderation.VISIBLE and content.published is None:
-        content.published = timezone.now()
-        fields.append("published")
+    fields = ["moderation"] + (["modified"] if hasattr(content, "modified") else [])
     content.save(update_fields=fields)
-    if isinstance(content, Comment):
-        from .comments import refresh_comment_count
-
-        refresh_comment_count(content.idea_id)
 
 
 # --- notices -----------------------------------------------------------------------------
 
-def _notify_author(content, decision: Decision) -> Notice | None:
-    author = content.author
-    email = (author.email if author is not None else content.author_email) or ""
+def notify_author(content, decision: Decision) -> Notice | None:
+    """Write the author's notice of ``decision`` and queue its e-mail, in the caller's
+    transaction: both are kept or both are dropped, and the task is dispatched on commit."""
+    author = registry.of(content).author_of(content)
+    email = (author.email if author is not None else getattr(content, "author_email", "")) or ""
     if author is None and not email:
         return None
-    language = (author.language if author is not None else content.author_language) or settings.LANGUAGE_CODE
+    language = (author.language if author is not None else getattr(content, "author_language", "")) or settings.LANGUAGE_CODE
     language = language if language in ("fr", "en") else "fr"
     rule = rules.get(decision.rule) if decision.rule else None
     context = {
-        "action": decision.action, "kind": type(content).__name__.lower(),
-        "title": _content_title(content, language), "rule_label": rule.label(language) if rule else "",
+        "action": decision.action, "kind": registry.of(content).kind,
+        "title": registry.of(content).title_for(content, language), "rule_label": rule.label(language) if rule else "",
         "rule_explanation": rule.explanation(language) if rule else "", "note": decision.note,
         "site_url": settings.SITE_URL,
     }
-    subject = " ".join(render_to_string(f"participation/email/decision_subject_{language}.txt", context).split())
-    body = render_to_string(f"participation/email/decision_body_{language}.txt", context)
+    subject = " ".join(render_to_string(f"moderation/email/decision_subject_{language}.txt", context).split())
+    body = render_to_string(f"moderation/email/decision_body_{language}.txt", context)
     notice = Notice.objects.create(decision=decision, recipient=author, email=email, language=language,
                                    subject=subject[:300], body=body)
     if email:
-        transaction.on_commit(lambda: _send(notice))
+        enqueue("moderation.send_notice", key=f"notice:{notice.pk}", notice_id=notice.pk)
     return notice
-
-
-def _content_title(content, language: str) -> str:
-    if isinstance(content, Idea):
-        return content.title
-    if isinstance(content, Comment):
-        return content.idea.title
-    return str(content.localised("title", language))
-
-
-def _send(notice: Notice) -> None:
-    try:
-        EmailMessage(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.email]).send()
-    except Exception:
-        # The notice stays readable on the site; the mail can be sent again from it.
-        logger.exception("could not send moderation notice %s", notice.pk)
-        return
-    Notice.objects.filter(pk=notice.pk).update(sent=timezone.now())
 
 
 def notices_for(user, *, actor) -> list[Notice]:
     permissions.require(actor, "user.view_private", user)
     return list(Notice.objects.filter(recipient=user).select_related("decision"))
+
+
+def latest_decisions(contents, *, by_moderator: bool = True) -> dict:
+    """The last decision on each of ``contents`` (any registered types), by content pk."""
+    by_type: dict = {}
+    for content in contents:
+        by_type.setdefault(ContentType.objects.get_for_model(type(content)), []).append(str(content.pk))
+    if not by_type:
+        return {}
+    condition = Q()
+    for content_type, ids in by_type.items():
+        condition |= Q(content_type=content_type, object_id__in=ids)
+    decisions = Decision.objects.filter(condition)
+    if by_moderator:
+        decisions = decisions.filter(moderator__isnull=False)
+    latest = {}
+    for decision in decisions.order_by("created", "id"):
+        latest[decision.object_id] = decision
+    return {content.pk: latest[str(content.pk)] for content in contents if str(content.pk) in latest}
+
+
+def open_case(content) -> Case | None:
+    """The latest open case on ``content``."""
+    return Case.objects.of(content).filter(status=Case.Status.OPEN).order_by("-opened").first()
 
 
 # --- queues and log ----------------------------------------------------------------------
@@ -302,22 +344,46 @@ def _scope(actor, organisation=None) -> Q:
 def moderation_queue(*, actor, organisation=None, status: str = Case.Status.OPEN, reason: str | None = None,
                      channel: str | None = None, kind: str | None = None, rule: str | None = None,
                      page: int = 1, per_page: int = 50):
-    """The cases ``actor`` moderates, oldest first, as a page (filters are optional)."""
-    qs = Case.objects.filter(_scope(actor, organisation)).select_related(
-        "idea", "comment", "reuse", "organisation", "idea__challenge", "comment__idea")
+    """The cases ``actor`` moderates, oldest first, as a page (filters are optional); each
+    case's ``target`` is read with the relations its type registered."""
+    qs = Case.objects.filter(_scope(actor, organisation)).select_related("organisation", "content_type")
     if status:
         qs = qs.filter(status=status)
     if reason:
         qs = qs.filter(reason=reason)
     if channel:
         qs = qs.filter(channel=channel)
-    if kind in ("idea", "comment", "reuse"):
-        qs = qs.filter(**{f"{kind}__isnull": False})
+    moderated = registry.by_kind(kind) if kind else None
+    if moderated is not None:
+        qs = qs.filter(content_type=ContentType.objects.get_for_model(moderated.model))
     if rule:
         # JSON containment is not portable across SQLite and PostgreSQL; the queue is small.
         ids = [pk for pk, findings in qs.values_list("pk", "findings") if any(f.get("rule") == rule for f in findings)]
         qs = qs.filter(pk__in=ids)
-    return Paginator(qs.order_by("opened", "id"), per_page).get_page(page)
+    page = Paginator(qs.order_by("opened", "id"), per_page).get_page(page)
+    load_targets(page.object_list)
+    return page
+
+
+def load_targets(rows) -> list:
+    """Fill ``target`` on cases or decisions with one query per content type."""
+    rows = list(rows)
+    by_type: dict = {}
+    for row in rows:
+        by_type.setdefault(row.content_type_id, []).append(row)
+    for content_type_id, group in by_type.items():
+        cache = group[0]._meta.get_field("target")
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        qs = model._default_manager.all()
+        try:
+            qs = qs.select_related(*registry.for_model(model).select_related)
+        except LookupError:
+            pass
+        objects = qs.in_bulk([row.object_id for row in group])
+        by_text = {str(pk): obj for pk, obj in objects.items()}
+        for row in group:
+            cache.set_cached_value(row, by_text.get(row.object_id))
+    return rows
 
 
 def moderation_log(*, actor, organisation=None):

@@ -3,12 +3,15 @@ labelled set (``data/moderation_labelled.jsonl``: texts written for the purpose,
 personal information each contains and the language each is written in)."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ouvert.participation import checks
-from ouvert.participation.checks import language, personal, spam
+from ouvert.moderation import checks
+from ouvert.moderation.checks import language, personal, spam
 
 LABELLED = Path(__file__).parent / "data" / "moderation_labelled.jsonl"
 ACCEPTED_LANGUAGES = {"fr", "en", "mixed"}
@@ -114,5 +117,56 @@ def test_precision_and_recall_on_the_labelled_set(capsys):
         for kind, scores in per_kind.items():
             print(f"  {kind:8} {_line(scores)}")
         print(f"other language: {_line(lang)}")
-    assert pi[0] >= 0.9 and pi[1] >= 0.9
-    assert lang[0] >= 0.9 and lang[1] >= 0.9
+    # At least as good as the hand-written detectors these replaced (phonenumbers for phones,
+    # Lingua for languages) measured on this set: precision 1.000, recall 0.991 for personal
+    # information (phones 1.000 / 0.968), precision 1.000, recall 0.971 for other languages.
+    assert pi[0] == 1.0 and pi[1] >= 105 / 106
+    assert per_kind["phone"][0] == 1.0 and per_kind["phone"][1] >= 30 / 31
+    for kind in ("email", "sin", "address"):
+        assert per_kind[kind][0] == 1.0 and per_kind[kind][1] == 1.0
+    assert lang[0] == 1.0 and lang[1] >= 33 / 34
+
+
+def test_phone_numbers_of_other_countries_and_with_extensions():
+    assert personal.kinds("Joignable en France au +33 1 23 45 67 89 pendant mes vacances.") == {"phone"}
+    assert personal.kinds("London office: +44 20 7946 0958") == {"phone"}
+    assert personal.kinds("Numéro de mon cellulaire : 555-0148, indicatif 819.") == {"phone"}
+    assert personal.kinds("Rapport 555-0148 du comité") == set()  # seven digits, no phone word
+
+
+def test_language_of_tells_french_from_english():
+    assert language.language_of("Il faudrait publier les horaires des autobuses chaque semaine.") == "fr"
+    assert language.language_of("The city should publish the bus schedules every week.") == "en"
+    assert language.language_of("Deberíamos publicar los horarios de los autobuses cada semana.") == ""
+
+
+def test_a_domain_adds_a_check_by_registration():
+    @checks.register("shouting", rule="spam")
+    def shouting(submission):
+        letters = [c for c in submission.text if c.isalpha()]
+        return ["capitals"] if len(letters) > 10 and all(c.isupper() for c in letters) else []
+
+    try:
+        assert {"rule": "spam", "check": "shouting", "detail": "capitals"} in [
+            f.as_dict() for f in checks.run("PUBLIEZ LES DONNÉES MAINTENANT")]
+        assert [f.check for f in checks.run("Publiez les données maintenant, s'il vous plaît.")] == []
+        assert [c.name for c in checks.registered()][:3] == ["personal", "spam", "language"]
+    finally:
+        checks.unregister("shouting")
+    assert "shouting" not in [c.name for c in checks.registered()]
+
+
+def test_the_language_detector_is_loaded_on_first_use_only():
+    """Starting the project does not load Lingua's models; the first text to judge does, and
+    only the seven languages it tells apart."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "from ouvert.moderation.checks import language\n"
+        "assert 'lingua' not in sys.modules, 'loaded at start-up'\n"
+        "assert language.detect('Wir brauchen mehr Radwege in der Stadt und offene Daten.').language == 'de'\n"
+        "from lingua import Language\n"
+        "assert set(language._codes()) == {Language.FRENCH, Language.ENGLISH, Language.SPANISH,\n"
+        "    Language.PORTUGUESE, Language.ITALIAN, Language.GERMAN, Language.DUTCH}\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ouvert.settings_test"}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=120)

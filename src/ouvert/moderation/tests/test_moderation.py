@@ -9,11 +9,17 @@ from django.core import mail
 from django.utils import timezone
 
 from ouvert.core.errors import PermissionDenied, ValidationFailed
-from ouvert.participation import rules, services
-from ouvert.participation.errors import ModerationError
-from ouvert.participation.models import Case, Decision, Flag, Idea, Moderation, Notice
-
-from .factories import make_challenge, make_comment, make_idea, make_organisation, make_user
+from ouvert.moderation import rules, services
+from ouvert.moderation.errors import ModerationError, RateLimited
+from ouvert.moderation.models import Case, Decision, Flag, Moderation, Notice
+from ouvert.participation.models import Idea
+from ouvert.participation.tests.factories import (
+    make_challenge,
+    make_comment,
+    make_idea,
+    make_organisation,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +49,10 @@ def test_automatic_checks_hold_content_before_it_appears(org_and_moderator, body
     org, _moderator = org_and_moderator
     idea = make_idea(make_challenge(org), title="Une idée", body=body)
     assert idea.moderation == Moderation.HELD
-    case = Case.objects.get(idea=idea)
+    case = Case.objects.of(idea).get()
     assert case.reason == Case.Reason.CHECKS and case.organisation == org and case.channel == "web"
     assert {"rule": rule, "check": {"personal_information": "personal"}.get(rule, rule), "detail": detail} in case.findings
-    hold = Decision.objects.get(idea=idea)
+    hold = Decision.objects.of(idea).get()
     assert hold.action == "hold" and hold.moderator is None and hold.rule == rule
 
 
@@ -63,7 +69,7 @@ def test_repeated_posts_are_held_as_spam():
     first = make_idea(challenge, author=author, body=body)
     second = make_idea(challenge, author=author, body=body, title="La même idée encore")
     assert first.moderation == Moderation.VISIBLE and second.moderation == Moderation.HELD
-    assert any(f["detail"] == "repetition:duplicate" for f in Case.objects.get(idea=second).findings)
+    assert any(f["detail"] == "repetition:duplicate" for f in Case.objects.of(second).get().findings)
 
 
 def test_new_accounts_can_be_premoderated(settings):
@@ -96,9 +102,9 @@ def test_flags_hide_content_at_the_threshold_pending_review(settings):
     services.flag_content(idea, actor=flaggers[2], rule="threats", note="menace voilée")
     idea.refresh_from_db()
     assert idea.moderation == Moderation.HIDDEN
-    case = Case.objects.get(idea=idea)
+    case = Case.objects.of(idea).get()
     assert case.reason == Case.Reason.FLAGS and case.rules == ["hate", "threats"]
-    hide = Decision.objects.get(idea=idea)
+    hide = Decision.objects.of(idea).get()
     assert (hide.action, hide.rule, hide.moderator) == ("hide", "hate", None)
     with pytest.raises(ModerationError) as exc:
         services.flag_content(idea, actor=flaggers[3], rule="hate")
@@ -111,8 +117,6 @@ def test_flagging_is_rate_limited(settings):
     flagger = make_user()
     challenge = make_challenge()
     services.flag_content(make_idea(challenge), actor=flagger, rule="spam")
-    from ouvert.participation.errors import RateLimited
-
     with pytest.raises(RateLimited):
         services.flag_content(make_idea(challenge, title="Une autre idée"), actor=flagger, rule="spam")
 
@@ -123,8 +127,8 @@ def test_moderators_see_only_their_organisations_queues():
     org_b = make_organisation(admin=b_mod)
     held_a = make_idea(make_challenge(org_a), body="Mon téléphone : 418-555-0123, appelez-moi.")
     held_b = make_idea(make_challenge(org_b), body="Mon téléphone : 819-555-0199, appelez-moi.")
-    assert [c.idea for c in services.moderation_queue(actor=a_mod)] == [held_a]
-    assert [c.idea for c in services.moderation_queue(actor=b_mod)] == [held_b]
+    assert [c.target for c in services.moderation_queue(actor=a_mod)] == [held_a]
+    assert [c.target for c in services.moderation_queue(actor=b_mod)] == [held_b]
     assert len(services.moderation_queue(actor=make_user(sysadmin=True))) == 2
     with pytest.raises(PermissionDenied):
         services.moderation_queue(actor=a_mod, organisation=org_b)
@@ -133,7 +137,7 @@ def test_moderators_see_only_their_organisations_queues():
     with pytest.raises(PermissionDenied):
         services.decide(held_b, actor=a_mod, action="release")
     page = services.moderation_queue(actor=a_mod, kind="idea", channel="web", reason="checks", rule="personal_information")
-    assert [c.idea for c in page] == [held_a]
+    assert [c.target for c in page] == [held_a]
     assert list(services.moderation_queue(actor=a_mod, rule="spam")) == []
 
 
@@ -191,7 +195,7 @@ def test_bulk_decisions_report_each_item(org_and_moderator):
     for n in range(3):
         make_idea(challenge, title=f"Idée {n}", body=f"Joignez-moi au 514-555-01{n}9, merci beaucoup.")
     cases = list(services.moderation_queue(actor=moderator))
-    services.decide(cases[0].idea, actor=moderator, action="reject", rule="personal_information")
+    services.decide(cases[0].target, actor=moderator, action="reject", rule="personal_information")
     results = services.decide_many(cases, actor=moderator, action="release")
     assert [isinstance(r, Decision) for _case, r in results] == [False, True, True]
     assert isinstance(results[0][1], ModerationError)
@@ -200,7 +204,7 @@ def test_bulk_decisions_report_each_item(org_and_moderator):
 
 def test_the_moderation_log_is_append_only():
     idea = make_idea(body="Écrivez à luc@exemple.ca s'il vous plaît.")
-    decision = Decision.objects.get(idea=idea)
+    decision = Decision.objects.of(idea).get()
     decision.note = "changed"
     with pytest.raises(TypeError):
         decision.save()

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ModerationConfig(AppConfig):
+    name = "ouvert.moderation"
+    label = "moderation"
+    verbose_name = _("Moderation")
+
+    def ready(self):
+        from .checks import builtin  # noqa: F401 - registers the built-in checks
