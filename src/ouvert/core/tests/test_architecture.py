@@ -14,11 +14,12 @@ level  components
 =====  ==========================================================================================
 0      ``core``: configuration, errors, bilingual fields, tasks, registries
 1      ``accounts`` (and ``organisations``, if organisations become an app of their own)
-2      toolkits every domain's adapters use: ``api.v1`` (the native API's registry, HTTP,
-       paging, schema, validation, shared shapes) and ``web.ui`` (web's error translation,
-       template tags, context processors)
-3      domains: ``catalog``, ``datastore``, ``participation``, ``moderation``,
-       ``notifications``, ``transparency``, ``federation``
+2      what every domain plugs into: the toolkits its adapters use, ``api.v1`` (the native
+       API's registry, HTTP, paging, schema, validation, shared shapes) and ``web.ui`` (web's
+       error translation, template tags, context processors); and the shared services a
+       domain registers its types with, ``moderation`` and ``notifications``
+3      domains: ``catalog``, ``datastore``, ``participation``, ``transparency``,
+       ``federation``
 4      sites over every domain: ``api`` (the CKAN-compatible Action API) and ``web`` (the
        home page and the site's URLs)
 =====  ==========================================================================================
@@ -57,8 +58,8 @@ LAYERS = {
     "catalog": 3,
     "datastore": 3,
     "participation": 3,
-    "moderation": 3,
-    "notifications": 3,
+    "moderation": 2,
+    "notifications": 2,
     "transparency": 3,
     "federation": 3,
     "api": 4,
@@ -71,13 +72,9 @@ ADAPTERS = ("views", "api", "forms", "urls", "templatetags")
 
 #: Today's exceptions: (importing module, imported module) → why, and what removes it.
 ALLOWED: dict[tuple[str, str], str] = {
-    # --- accounts below the domains: the permission rules and organisations still live with
-    # catalog (issue 13, items 1 and 3: organisations move below the domains, each app
+    # --- accounts below the domains: the permission rules still live with accounts (each app
     # registers its own permission rules).
     ("ouvert.accounts.permissions", "ouvert.catalog.models"): "permission rules of catalog",
-    ("ouvert.accounts.services", "ouvert.catalog.services"): "activity recorded by catalog",
-    ("ouvert.accounts.views", "ouvert.catalog.services"): "organisations are catalog's",
-    ("ouvert.accounts.management.commands.member", "ouvert.catalog.services"): "organisations are catalog's",
     # --- core below everything.
     ("ouvert.core.management.commands.bootstrap", "ouvert.catalog.models"):
         "bootstrap loads the demo catalog when it is empty; a registered bootstrap step would not",
