@@ -12,6 +12,7 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("ouvert.datastore.urls")),
     path("", include("ouvert.participation.urls")),
+    path("", include("ouvert.notifications.urls")),
     path("", include("ouvert.web.urls")),
     prefix_default_language=True,
 )
