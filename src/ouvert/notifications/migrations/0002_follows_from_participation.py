@@ -1,4 +1,8 @@
-"""Participation's follows (one column per followed kind) become generic follows; reversible."""
+"""Participation's follows (one column per followed kind) become generic follows.
+
+Reversible: follows of ideas and challenges go back; follows of other kinds (datasets,
+organisations), which the old table cannot hold, are dropped with the generic table.
+"""
 
 from django.db import migrations
 
@@ -34,8 +38,12 @@ def backwards(apps, schema_editor):
         rows = Follow.objects.filter(content_type=content_type).order_by("pk")
         existing = {str(pk) for pk in model.objects.filter(
             pk__in=[r.object_id for r in rows]).values_list("pk", flat=True)}
-        Old.objects.bulk_create([Old(user_id=r.user_id, created=r.created, **{f"{kind}_id": r.object_id})
-                                 for r in rows if r.object_id in existing], ignore_conflicts=True)
+        kept = [r for r in rows if r.object_id in existing]
+        restored = Old.objects.bulk_create([Old(user_id=r.user_id, **{f"{kind}_id": r.object_id}) for r in kept])
+        # ``created`` is auto_now_add there, set to now on creation: put the dates back.
+        for old, row in zip(restored, kept, strict=True):
+            old.created = row.created
+        Old.objects.bulk_update(restored, ["created"], batch_size=1000)
         rows.delete()
 
 
