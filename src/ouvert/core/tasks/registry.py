@@ -111,14 +111,21 @@ def periodic(name_or_func: str | Callable, *, minutes: int, **kwargs) -> Periodi
 
     Call it from an app's ``AppConfig.ready()``. Workers queue each run once for the whole
     cluster, however many of them there are (``ouvert.core.tasks.schedule``); a run still
-    queued when the next falls due is not doubled.
+    queued when the next falls due is not doubled. Only workers run them: with the
+    ``immediate`` back end (no worker), periodic tasks do not run.
     """
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
     name = name_or_func if isinstance(name_or_func, str) else getattr(name_or_func, "task_name", None)
     if not name:
         raise LookupError(f"{name_or_func!r} is not a registered task (decorate it with @task)")
     if int(minutes) < 1:
         raise ValueError("a periodic task runs at most every minute")
-    definition = PeriodicDefinition(name, int(minutes), dict(kwargs))
+    # Refused now rather than at each run: the arguments travel as JSON.
+    kwargs = json.loads(json.dumps(kwargs, cls=DjangoJSONEncoder))
+    definition = PeriodicDefinition(name, int(minutes), kwargs)
     with _lock:
         _periodic[name] = definition
     return definition

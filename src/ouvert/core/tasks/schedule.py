@@ -44,16 +44,26 @@ def enqueue_due(now: datetime | None = None) -> list[Task]:
         if registry.get(definition.name) is None:
             logger.error("periodic task %s is not a registered task", definition.name)
             continue
-        row = _row(definition.name, now)
-        if row.next_run > now:
+        try:
+            run = _enqueue_if_due(definition, now, enqueue)
+        except Exception:
+            # One task's trouble must not keep the others (or the worker's own work) waiting.
+            logger.exception("could not queue periodic task %s", definition.name)
             continue
-        period = timedelta(minutes=definition.minutes)
-        next_run = row.next_run + period
-        if next_run <= now:
-            next_run = now + period
-        with transaction.atomic():
-            claimed = PeriodicTask.objects.filter(name=definition.name, next_run=row.next_run).update(
-                next_run=next_run, last_run=now)
-            if claimed:
-                queued.append(enqueue(definition.name, key="periodic", **definition.kwargs))
+        if run is not None:
+            queued.append(run)
     return queued
+
+
+def _enqueue_if_due(definition, now: datetime, enqueue) -> Task | None:
+    row = _row(definition.name, now)
+    if row.next_run > now:
+        return None
+    period = timedelta(minutes=definition.minutes)
+    next_run = row.next_run + period
+    if next_run <= now:
+        next_run = now + period
+    with transaction.atomic():
+        claimed = PeriodicTask.objects.filter(name=definition.name, next_run=row.next_run).update(
+            next_run=next_run, last_run=now)
+        return enqueue(definition.name, key="periodic", **definition.kwargs) if claimed else None

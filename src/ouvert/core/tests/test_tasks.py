@@ -548,9 +548,28 @@ def test_a_claim_made_by_another_worker_meanwhile_wins(db, every_five_minutes, m
     assert Task.objects.filter(name="core.testing.echo").count() == 1
 
 
-def test_periodic_needs_a_positive_period():
+def test_periodic_needs_a_positive_period_and_json_arguments():
     with pytest.raises(ValueError):
         registry.periodic("core.testing.echo", minutes=0)
+    with pytest.raises(TypeError):
+        registry.periodic("core.testing.echo", minutes=1, value=object())
+    assert "core.testing.echo" not in [d.name for d in registry.periodic_tasks()]
+
+
+def test_one_failing_periodic_task_does_not_hold_back_the_others(db, every_five_minutes, monkeypatch):
+    registry.periodic("core.testing.fail", minutes=5)
+    real = schedule._enqueue_if_due
+
+    def broken(definition, now, enqueue):
+        if definition.name == "core.testing.fail":
+            raise RuntimeError("broken")
+        return real(definition, now, enqueue)
+
+    monkeypatch.setattr(schedule, "_enqueue_if_due", broken)
+    try:
+        assert [t.name for t in schedule.enqueue_due()] == ["core.testing.echo"]
+    finally:
+        registry.unregister_periodic("core.testing.fail")
 
 
 def _two_workers_run_each_period_once(db_url, tmp_path, processes, *, tasks="database", redis_url=""):
