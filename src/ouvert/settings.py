@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "ouvert.datastore",
     "ouvert.api",
     "ouvert.participation",
+    "ouvert.notifications",
     "ouvert.web",
 ]
 

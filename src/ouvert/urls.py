@@ -13,6 +13,7 @@ urlpatterns += i18n_patterns(
     path("", include("ouvert.datastore.urls")),
     path("", include("ouvert.moderation.urls")),
     path("", include("ouvert.participation.urls")),
+    path("", include("ouvert.notifications.urls")),
     path("", include("ouvert.web.urls")),
     prefix_default_language=True,
 )

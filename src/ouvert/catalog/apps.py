@@ -15,7 +15,22 @@ class CatalogConfig(AppConfig):
     label = "catalog"
     verbose_name = _("Catalog")
 
-    def ready(self):
+    def ready(self) -> None:
+        from ouvert.accounts import permissions
+        from ouvert.accounts import services as accounts
+        from ouvert.accounts.models import Organisation
         from ouvert.accounts.signals import organisation_changed
+        from ouvert.notifications import followables
+
+        from . import services
+        from .models import Dataset, State
 
         organisation_changed.connect(_reindex_organisation, dispatch_uid="catalog.reindex_organisation")
+        followables.register(Dataset, kind="dataset", key=lambda dataset: dataset.name,
+                             can_view=lambda actor, dataset: (dataset.state != State.DELETED
+                                                              and permissions.can(actor, "dataset.view", dataset)),
+                             lookup=lambda key, *, actor: services.get_dataset(key, actor=actor))
+        # Organisations are public while they exist.
+        followables.register(Organisation, kind="organisation", key=lambda organisation: organisation.name,
+                             can_view=lambda actor, organisation: organisation.state != State.DELETED,
+                             lookup=lambda key, *, actor: accounts.get_organisation(key))

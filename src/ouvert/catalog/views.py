@@ -12,7 +12,7 @@ import math
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import FileResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.accounts.permissions import can, editable_organisations, visible_datasets
+from ouvert.core import renderers
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.i18n import current_language
 from ouvert.core.models import Activity
@@ -178,6 +179,7 @@ def dataset_detail(request, name):
         "can_edit": can(request.user, "dataset.update", dataset),
         "can_publish": dataset.state == State.DRAFT and can(request.user, "dataset.publish", dataset),
         "can_delete": can(request.user, "dataset.delete", dataset),
+        "metadata_renderers": renderers.available(),
     })
 
 
@@ -186,6 +188,26 @@ def dataset_json(request, name):
     dataset = services.get_dataset(name, actor=request.user)
     response = JsonResponse(serializers.dataset_dict(dataset, current_language()),
                             json_dumps_params={"ensure_ascii": False})
+    if not dataset.is_public:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@domain_errors
+def dataset_metadata(request, name, format_name):
+    """The dataset's metadata by a registered renderer (``ouvert.core.renderers``)."""
+    renderer = renderers.get(format_name)
+    if renderer is None:
+        raise Http404
+    dataset = services.get_dataset(name, actor=request.user)
+    content = renderer.render(dataset, actor=request.user, language=current_language())
+    if isinstance(content, dict | list):
+        response = JsonResponse(content, safe=False, json_dumps_params={"ensure_ascii": False})
+    else:
+        media_type = renderer.media_type
+        if media_type.startswith("text/") or media_type.endswith(("json", "xml")):
+            media_type += "; charset=utf-8"
+        response = HttpResponse(content, content_type=media_type)
     if not dataset.is_public:
         response["Cache-Control"] = "private, no-store"
     return response

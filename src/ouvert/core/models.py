@@ -1,5 +1,6 @@
 """Models shared by every app: the life cycle of published content, the background task (whose
-row is the source of truth for its status) and the activity history."""
+row is the source of truth for its status), the schedule of periodic tasks and the activity
+history."""
 
 from __future__ import annotations
 
@@ -77,6 +78,21 @@ class Task(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}
+
+
+class PeriodicTask(models.Model):
+    """When a periodic task's next run falls due (see ``ouvert.core.tasks.schedule``)."""
+
+    name = models.CharField(_("task"), max_length=200, primary_key=True)
+    next_run = models.DateTimeField(_("next run"))
+    last_run = models.DateTimeField(_("last run"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic task")
+        verbose_name_plural = _("periodic tasks")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ActivityQuerySet(models.QuerySet):

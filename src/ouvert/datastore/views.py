@@ -2,7 +2,7 @@
 
 ``resource_sections()`` computes everything the resource page shows about a tabular resource
 (ingestion status, preview page, columns, quality report, chart builder settings, API
-examples) once; the resource page includes it through the ``datastore_sections`` template tag,
+examples) once; the resource page shows it as a panel (registered in ``apps.py``),
 and the partial views below render pieces of it for scripts. Views are adapters over
 ``ouvert.datastore.services``: ``NotFound`` → 404, ``PermissionDenied`` → 403.
 """

@@ -7,7 +7,21 @@ class ParticipationConfig(AppConfig):
     label = "participation"
     verbose_name = _("Participation")
 
-    def ready(self):
-        from . import moderated
+    def ready(self) -> None:
+        from ouvert.accounts import permissions
+        from ouvert.core import panels
+        from ouvert.notifications import followables
+
+        from . import moderated, services
+        from .models import Challenge, Idea
+        from .services.ideas import can_see
+        from .views.panels import dataset_panel
 
         moderated.register()
+        panels.register("dataset", "main", template="participation/includes/dataset_participation.html",
+                        context=dataset_panel, order=50)
+        followables.register(Challenge, kind="challenge", key=lambda challenge: challenge.name,
+                             can_view=lambda actor, challenge: permissions.can(actor, "challenge.view", challenge),
+                             lookup=lambda key, *, actor: services.get_challenge(key, actor=actor))
+        followables.register(Idea, kind="idea", can_view=lambda actor, idea: can_see(idea, actor),
+                             lookup=lambda key, *, actor: services.get_idea(key, actor=actor))

@@ -1,4 +1,4 @@
-"""Challenges, ideas, votes, comments, follows, consultations, reuses.
+"""Challenges, ideas, votes, comments, consultations, reuses.
 
 Ideas, comments and reuses are moderated content (``ouvert.moderation``), registered in ``apps.py``.
 """
@@ -225,24 +225,6 @@ class Comment(ModeratedContent):
     @property
     def organisation_id(self):
         return self.idea.challenge.organisation_id
-
-
-class Follow(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participation_follows")
-    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
-    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(idea__isnull=False, challenge__isnull=True) | Q(idea__isnull=True, challenge__isnull=False),
-                                   name="follow_one_target"),
-            models.UniqueConstraint(fields=["user", "idea"], condition=Q(idea__isnull=False), name="follow_unique_idea"),
-            models.UniqueConstraint(fields=["user", "challenge"], condition=Q(challenge__isnull=False), name="follow_unique_challenge"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} → {self.idea_id or self.challenge_id}"
 
 
 class Reuse(BilingualMixin, ModeratedContent):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("datasets/", catalog.dataset_search, name="search"),
     path("datasets/<slug:name>.json", catalog.dataset_json, name="dataset_json"),
     path("datasets/<slug:name>/", catalog.dataset_detail, name="dataset"),
+    path("datasets/<slug:name>/metadata/<slug:format_name>", catalog.dataset_metadata, name="dataset_metadata"),
     path("datasets/<slug:name>/edit/", catalog.dataset_edit, name="dataset_edit"),
     path("datasets/<slug:name>/publish/", catalog.dataset_publish, name="dataset_publish"),
     path("datasets/<slug:name>/delete/", catalog.dataset_delete, name="dataset_delete"),

@@ -14,6 +14,12 @@ and services enqueue them inside their transaction::
 
     enqueue("datastore.ingest", key=f"resource:{resource.pk}", resource_id=str(resource.pk))
 
+A task that must run every N minutes is registered in its app's ``AppConfig.ready()``::
+
+    periodic("transparency.check_deadlines", minutes=60)
+
+and workers queue it once per period for the whole cluster (``schedule``).
+
 The ``Task`` row (``ouvert.core.models``) is what users and the API read. ``OUVERT_TASKS``
 chooses who runs it: ``database`` (``ouvert worker`` polling the table; ``ouvert serve`` starts
 one), ``redis`` (workers fed through Redis lists) or ``immediate`` (in the enqueuing process).
@@ -34,9 +40,10 @@ from ouvert.core.models import Task, TaskStatus
 
 from .backends import get_backend
 from .context import TaskContext
-from .registry import autodiscover, task
+from .registry import autodiscover, periodic, task
 
-__all__ = ["Task", "TaskContext", "TaskStatus", "autodiscover", "cancel", "enqueue", "get_backend", "task"]
+__all__ = ["Task", "TaskContext", "TaskStatus", "autodiscover", "cancel", "enqueue", "get_backend", "periodic",
+           "task"]
 
 
 def enqueue(name_or_func: str | Callable, *, key: str | None = None,

@@ -92,3 +92,50 @@ def queues() -> list[str]:
     """Every queue a registered task uses (a worker given no ``--queues`` serves them all)."""
     autodiscover()
     return sorted({DEFAULT_QUEUE} | {d.queue for d in _tasks.values()})
+
+
+# --- periodic tasks ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodicDefinition:
+    name: str  # the registered task's name
+    minutes: int
+    kwargs: dict
+
+
+_periodic: dict[str, PeriodicDefinition] = {}
+
+
+def periodic(name_or_func: str | Callable, *, minutes: int, **kwargs) -> PeriodicDefinition:
+    """Run the task ``name_or_func`` every ``minutes`` minutes with the JSON ``kwargs``.
+
+    Call it from an app's ``AppConfig.ready()``. Workers queue each run once for the whole
+    cluster, however many of them there are (``ouvert.core.tasks.schedule``); a run still
+    queued when the next falls due is not doubled. Only workers run them: with the
+    ``immediate`` back end (no worker), periodic tasks do not run.
+    """
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    name = name_or_func if isinstance(name_or_func, str) else getattr(name_or_func, "task_name", None)
+    if not name:
+        raise LookupError(f"{name_or_func!r} is not a registered task (decorate it with @task)")
+    if int(minutes) < 1:
+        raise ValueError("a periodic task runs at most every minute")
+    # Refused now rather than at each run: the arguments travel as JSON.
+    kwargs = json.loads(json.dumps(kwargs, cls=DjangoJSONEncoder))
+    definition = PeriodicDefinition(name, int(minutes), kwargs)
+    with _lock:
+        _periodic[name] = definition
+    return definition
+
+
+def unregister_periodic(name: str) -> None:
+    with _lock:
+        _periodic.pop(name, None)
+
+
+def periodic_tasks() -> list[PeriodicDefinition]:
+    with _lock:
+        return sorted(_periodic.values(), key=lambda d: d.name)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import connections
 
-from . import registry, runner
+from . import registry, runner, schedule
 from .backends import TaskBackend, get_backend
 
 logger = logging.getLogger("ouvert.tasks")
@@ -153,6 +153,7 @@ class Worker:
                     next_heartbeat = now + self.lease / 3
                 if self._stop_requested_at is None and now >= next_recovery:
                     self.backend.recover()
+                    schedule.enqueue_due()
                     next_recovery = now + min(self.lease / 2, 5.0)
             except Exception:
                 logger.exception("worker %s: database or queue unavailable; retrying", self.id)

@@ -23,8 +23,8 @@ from django.utils import timezone
 import tests.support.tasks  # noqa: F401 - registers the core.testing.* tasks
 from ouvert import settings as ouvert_settings
 from ouvert.core.management.commands import serve
-from ouvert.core.models import Task, TaskStatus
-from ouvert.core.tasks import cancel, enqueue, get_backend, registry, runner
+from ouvert.core.models import PeriodicTask, Task, TaskStatus
+from ouvert.core.tasks import cancel, enqueue, get_backend, registry, runner, schedule
 from ouvert.core.tasks.backends import DatabaseBackend
 from ouvert.core.tasks.context import TaskContext
 from ouvert.core.tasks.worker import Worker
@@ -504,3 +504,96 @@ def test_redis_namespace_is_per_database(redis_url, settings):
     backend = RedisBackend(redis_url)
     assert backend.namespace.startswith("ouvert:") and backend.namespace.endswith(":tasks")
     assert RedisBackend(redis_url, namespace=f"test-{uuid.uuid4().hex}").namespace != backend.namespace
+
+
+# --- periodic tasks ----------------------------------------------------------------------
+
+@pytest.fixture
+def every_five_minutes(settings):
+    settings.OUVERT_TASKS = "database"
+    registry.periodic("core.testing.echo", minutes=5, value="tick")
+    yield
+    registry.unregister_periodic("core.testing.echo")
+
+
+def test_a_periodic_task_is_queued_once_per_period(db, every_five_minutes):
+    now = timezone.now()
+    first = schedule.enqueue_due(now)
+    assert [(t.name, t.kwargs) for t in first] == [("core.testing.echo", {"value": "tick"})]
+    assert schedule.enqueue_due(now) == []  # already claimed for this period
+    assert schedule.enqueue_due(now + timedelta(minutes=4)) == []
+    row = PeriodicTask.objects.get(name="core.testing.echo")
+    assert row.next_run == now + timedelta(minutes=5) and row.last_run == now
+    Task.objects.filter(pk=first[0].pk).update(status=DONE)
+    second = schedule.enqueue_due(now + timedelta(minutes=5))
+    assert len(second) == 1 and second[0].pk != first[0].pk
+    # Periods missed while no worker ran are not made up: one run, then one period later.
+    Task.objects.filter(pk=second[0].pk).update(status=DONE)
+    assert len(schedule.enqueue_due(now + timedelta(hours=2))) == 1
+    assert PeriodicTask.objects.get().next_run == now + timedelta(hours=2, minutes=5)
+
+
+def test_a_run_still_queued_is_not_doubled(db, every_five_minutes):
+    now = timezone.now()
+    first = schedule.enqueue_due(now)[0]
+    assert schedule.enqueue_due(now + timedelta(minutes=5)) == [first]
+    assert Task.objects.filter(name="core.testing.echo").count() == 1
+
+
+def test_a_claim_made_by_another_worker_meanwhile_wins(db, every_five_minutes, monkeypatch):
+    """The worker that read the row before another moved it on queues nothing."""
+    now = timezone.now()
+    schedule.enqueue_due(now - timedelta(minutes=10))  # the row exists, due now
+    stale = PeriodicTask.objects.get()
+    PeriodicTask.objects.update(next_run=now + timedelta(minutes=5))  # another worker's claim
+    monkeypatch.setattr(schedule, "_row", lambda name, when: stale)
+    assert schedule.enqueue_due(now) == []
+    assert Task.objects.filter(name="core.testing.echo").count() == 1
+
+
+def test_periodic_needs_a_positive_period_and_json_arguments():
+    with pytest.raises(ValueError):
+        registry.periodic("core.testing.echo", minutes=0)
+    with pytest.raises(TypeError):
+        registry.periodic("core.testing.echo", minutes=1, value=object())
+    assert "core.testing.echo" not in [d.name for d in registry.periodic_tasks()]
+
+
+def test_one_failing_periodic_task_does_not_hold_back_the_others(db, every_five_minutes, monkeypatch):
+    registry.periodic("core.testing.fail", minutes=5)
+    real = schedule._enqueue_if_due
+
+    def broken(definition, now, enqueue):
+        if definition.name == "core.testing.fail":
+            raise RuntimeError("broken")
+        return real(definition, now, enqueue)
+
+    monkeypatch.setattr(schedule, "_enqueue_if_due", broken)
+    try:
+        assert [t.name for t in schedule.enqueue_due()] == ["core.testing.echo"]
+    finally:
+        registry.unregister_periodic("core.testing.fail")
+
+
+def _two_workers_run_each_period_once(db_url, tmp_path, processes, *, tasks="database", redis_url=""):
+    ticks = Task.objects.filter(name="core.testing.tick")
+    for _ in range(2):
+        processes.append(worker_process(db_url, tmp_path, "--lease", "2", "--import", "ouvert.core.tests.periodic_tasks",
+                                        tasks=tasks, redis_url=redis_url))
+    wait_for(lambda: ticks.filter(status=DONE).exists(), what=f"a first run (worker log: {logs(tmp_path)})")
+    time.sleep(3)  # both workers look for due tasks every second
+    assert ticks.count() == 1, logs(tmp_path)
+    PeriodicTask.objects.update(next_run=timezone.now())  # the next period is due
+    wait_for(lambda: ticks.filter(status=DONE).count() == 2, what=f"a second run (worker log: {logs(tmp_path)})")
+    time.sleep(3)
+    assert ticks.count() == 2, logs(tmp_path)
+    assert PeriodicTask.objects.get(name="core.testing.tick").next_run > timezone.now() + timedelta(seconds=50)
+
+
+def test_two_database_workers_run_a_periodic_task_once_per_period(shared_db, tmp_path, processes):
+    _two_workers_run_each_period_once(shared_db, tmp_path, processes)
+
+
+def test_two_redis_workers_run_a_periodic_task_once_per_period(redis_backend, redis_url, shared_db, tmp_path,
+                                                                processes):
+    _two_workers_run_each_period_once(shared_db, tmp_path, processes, tasks="redis", redis_url=redis_url)

@@ -13,8 +13,9 @@ from django.utils import timezone
 from ouvert.moderation.models import Case, Decision, Flag, Notice
 from ouvert.participation.models import Comment, Idea, Reuse
 
-OLD = [("participation", "0003_organisation_in_accounts"), ("moderation", "0001_initial")]
-MOVED = {"participation", "moderation"}
+# Follows left participation after moderation did: notifications is unapplied with it.
+OLD = [("participation", "0003_organisation_in_accounts"), ("moderation", "0001_initial"), ("notifications", None)]
+MOVED = {"participation", "moderation", "notifications"}
 
 
 def _migrate(targets):
@@ -32,7 +33,7 @@ def _old_state():
     """Participation at 0003 (moderation not yet moved), every other app at its head."""
     targets = [node for node in _leaves() if node[0] not in MOVED] + OLD
     executor = _migrate(targets)
-    return executor.loader.project_state(targets).apps
+    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
 
 
 def _populate(apps) -> dict:

@@ -3,11 +3,11 @@
 import pytest
 
 from ouvert import moderation
-from ouvert.core.testing import make_dataset, make_organisation, make_user
 from ouvert.moderation import registry, services
 from ouvert.moderation.forms import QueueFilterForm
 from ouvert.participation.models import Comment, Idea, Reuse
 from ouvert.participation.tests.factories import make_idea
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 
 def test_participation_registers_ideas_comments_and_reuses():

@@ -5,11 +5,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from ouvert.core.testing import make_dataset, make_organisation, make_user
 from ouvert.moderation import services as moderation
 from ouvert.moderation.models import Case, Moderation
 from ouvert.participation import services
 from ouvert.participation.tests.factories import make_challenge, make_comment, make_idea
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,6 @@ from .consultations import (
     submit_response,
     update_consultation,
 )
-from .follows import follow, followers, is_following, unfollow
 from .ideas import (
     Sender,
     get_idea,
@@ -41,10 +40,10 @@ from .votes import cast_vote, has_voted, votes_left, withdraw_vote
 
 __all__ = [
     "Sender", "cast_vote", "challenges_for_dataset", "comment_page", "comment_thread", "create_challenge", "create_consultation",
-    "export_responses_csv", "follow", "followers", "get_challenge", "get_comment",
-    "get_consultation", "get_idea", "get_reuse", "has_voted", "is_following", "list_ideas",
+    "export_responses_csv", "get_challenge", "get_comment",
+    "get_consultation", "get_idea", "get_reuse", "has_voted", "list_ideas",
     "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",
     "publish_results", "published_reuses", "results", "set_consultation_status", "set_idea_status", "stance_summary",
-    "submit_idea", "submit_reuse", "submit_response", "unfollow", "update_challenge", "update_consultation", "visible_challenges", "votes_left", "withdraw_idea",
+    "submit_idea", "submit_reuse", "submit_response", "update_challenge", "update_consultation", "visible_challenges", "votes_left", "withdraw_idea",
     "withdraw_vote",
 ]

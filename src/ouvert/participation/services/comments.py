@@ -11,11 +11,11 @@ from ouvert.accounts import permissions
 from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.moderation import services as moderation
 from ouvert.moderation.checks.language import language_of
+from ouvert.notifications import services as notifications
 
 from .. import signals
 from ..errors import ParticipationError
 from ..models import Channel, Comment, Idea, Moderation
-from . import follows
 from ._common import check_rate, clean_channel, clean_text, public_name, record, send_on_commit
 
 BODY_MAX = 5_000
@@ -61,7 +61,7 @@ def post_comment(idea: Idea, *, actor, body: str, stance: str = Comment.Stance.N
         else:
             Idea.objects.filter(pk=idea.pk).update(comment_count=F("comment_count") + 1)
         if actor is not None:
-            follows.follow(idea, actor=actor)
+            notifications.follow(idea, actor=actor)
         record("participation.comment.posted", actor=actor, obj=comment, organisation=idea.challenge.organisation,
                changes={"idea": (None, str(idea.pk)), "channel": (None, channel), "moderation": (None, comment.moderation)})
         send_on_commit(signals.comment_posted, comment=comment, actor=actor, held=bool(reason))

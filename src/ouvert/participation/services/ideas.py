@@ -15,11 +15,11 @@ from ouvert.catalog.models import Dataset
 from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.moderation import services as moderation
 from ouvert.moderation.checks.language import language_of
+from ouvert.notifications import services as notifications
 
 from .. import signals
 from ..errors import ParticipationError
 from ..models import RANDOM_KEY_MODULUS, Challenge, Channel, Idea, Moderation
-from . import follows
 from ._common import (
     by_id,
     check_rate,
@@ -102,7 +102,7 @@ def submit_idea(challenge: Challenge, *, actor, title: str, body: str, datasets=
         if reason:
             moderation.hold(idea, reason=reason, findings=findings, channel=channel)
         if actor is not None:
-            follows.follow(idea, actor=actor)
+            notifications.follow(idea, actor=actor)
         record("participation.idea.submitted", actor=actor, obj=idea, organisation=challenge.organisation,
                changes={"title": (None, title), "channel": (None, channel), "moderation": (None, idea.moderation)})
         send_on_commit(signals.idea_submitted, idea=idea, actor=actor, held=bool(reason))

@@ -1,4 +1,4 @@
-"""Template helpers of the participation pages, and the dataset page's list of challenges."""
+"""Template helpers of the participation pages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from ouvert.moderation import rules
-
-from .. import services
 
 register = template.Library()
 
@@ -58,13 +56,3 @@ def placeholder_comment():
 def rule_label(code):
     """A participation rule's name in the reader's language."""
     return rules.get(code).label() if code in rules.BY_CODE else code
-
-
-@register.inclusion_tag("participation/includes/dataset_participation.html")
-def dataset_participation(dataset):
-    """The public challenges that point to ``dataset`` and the reuses built on it."""
-    return {
-        "dataset": dataset,
-        "challenges": list(services.challenges_for_dataset(dataset).select_related("organisation")[:50]),
-        "reuses": list(services.published_reuses(dataset=dataset)[:50]),
-    }

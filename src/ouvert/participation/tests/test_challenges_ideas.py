@@ -4,6 +4,7 @@ import pytest
 
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.models import Activity
+from ouvert.notifications import services as follows
 from ouvert.participation import services, signals
 from ouvert.participation.errors import ParticipationError
 from ouvert.participation.models import Challenge, Idea, Moderation
@@ -94,7 +95,7 @@ def test_idea_is_sanitised_follows_its_author_and_is_visible():
     assert idea.moderation == Moderation.VISIBLE and idea.status == Idea.Status.PUBLISHED
     assert idea.language == "fr" and idea.author_name == author.display_name
     assert list(idea.datasets.all()) == [dataset]
-    assert services.is_following(idea, actor=author)
+    assert follows.is_following(idea, actor=author)
     with pytest.raises(ValidationFailed) as exc:
         make_idea(idea.challenge, title="x", body="<script>alert(1)</script> et du texte en plus")
     assert {"title", "body"} <= exc.value.fields.keys()
@@ -186,8 +187,8 @@ def test_held_and_withdrawn_ideas_are_not_listed_but_their_author_sees_them():
 def test_follow_and_unfollow():
     user = make_user()
     challenge = make_challenge()
-    services.follow(challenge, actor=user)
-    services.follow(challenge, actor=user)
-    assert list(services.followers(challenge)) == [user]
-    services.unfollow(challenge, actor=user)
-    assert not services.is_following(challenge, actor=user)
+    follows.follow(challenge, actor=user)
+    follows.follow(challenge, actor=user)
+    assert list(follows.followers_of(challenge)) == [user]
+    follows.unfollow(challenge, actor=user)
+    assert not follows.is_following(challenge, actor=user)

@@ -21,6 +21,7 @@ from ouvert.accounts.permissions import (
     moderated_organisations,
 )
 from ouvert.core.errors import Conflict, ValidationFailed
+from ouvert.notifications import services as follows
 
 from .. import services
 from ..errors import ParticipationError
@@ -95,7 +96,7 @@ def _challenge_context(request, challenge, idea_form=None) -> dict:
                           if c.status != c.Status.DRAFT or can(user, "consultation.manage", challenge)],
         "idea_form": idea_form or IdeaForm(),
         "accepts_ideas": challenge.accepts_ideas(),
-        "following": services.is_following(challenge, actor=user),
+        "following": follows.is_following(challenge, actor=user),
         "can_edit": can(user, "challenge.update", challenge),
         "votes_left": services.votes_left(challenge, actor=user) if user.is_authenticated else None,
     }
@@ -139,10 +140,10 @@ def idea_new(request, name):
 def challenge_follow(request, name):
     challenge = services.get_challenge(name, actor=request.user)
     if request.POST.get("follow") == "0":
-        services.unfollow(challenge, actor=request.user)
+        follows.unfollow(challenge, actor=request.user)
         messages.success(request, _("You no longer follow this challenge."))
     else:
-        services.follow(challenge, actor=request.user)
+        follows.follow(challenge, actor=request.user)
         messages.success(request, _("You follow this challenge: you will hear about its news."))
     return redirect("participation:challenge", challenge.name)
 

@@ -48,3 +48,15 @@ def fallback_notice(*values):
         if isinstance(value, Localised) and value.fallback and value.value:
             return {"language": value.language}
     return {"language": None}
+
+
+@register.simple_tag(takes_context=True)
+def panels(context, page, place, obj):
+    """The panels registered for ``page`` at ``place`` (``ouvert.core.panels``), rendered for ``obj``;
+    ``{% panels "dataset" "actions" dataset as found %}`` keeps them to test before placing them."""
+    from ouvert.core import panels as registry
+
+    request = context.get("request")
+    if request is None:
+        return ""
+    return registry.render(page, place, request, obj)
