@@ -25,7 +25,6 @@ from . import (
     _check_upload,
     _insert_dataset,
     _insert_resources,
-    _lock_for_new_resource,
     _publish,
     _remove_resource,
     check_state_change,
@@ -122,49 +121,55 @@ def sync_dataset(spec: DatasetSpec, *, actor, source: str) -> SyncResult:
     state = spec.state or None
     if state not in (None, State.DRAFT, State.ACTIVE):
         raise ValidationFailed(fields={"state": [_("Use “active” or “draft”.")]})
-    existing = (Dataset.objects.select_related("organisation").filter(pk=spec.id).first()
-                if spec.id is not None else None)
-    organisation = spec.organisation
-    if existing is None:
-        if organisation is None:
-            raise ValidationFailed(fields={"organisation": [_("Choose the organisation that publishes the dataset.")]})
-        permissions.require(actor, "dataset.create", organisation)
-        cleaned = clean_dataset(spec.data)
-    else:
-        if existing.state == State.DELETED:
-            raise NotFound(_("Dataset not found."))
-        permissions.require(actor, "dataset.update", existing)
-        if organisation is not None and organisation.pk != existing.organisation_id:
-            permissions.require(actor, "dataset.create", organisation)
-        check_state_change(existing, state)
-        if state == State.ACTIVE and existing.state == State.DRAFT:
-            permissions.require(actor, "dataset.publish", existing)
-        cleaned = clean_dataset(spec.data, partial=True)
     try:
         with transaction.atomic(), search.deferred():  # indexed once, when the block ends
+            existing = (Dataset.objects.select_for_update(of=("self",)).select_related("organisation")
+                        .filter(pk=spec.id).first() if spec.id is not None else None)
+            cleaned = _check(spec, existing, state, actor=actor)
             result = _sync(spec, existing, cleaned, state, actor=actor, source=source)
-            search.index_dataset(result.dataset)
+            if result.changed:
+                search.index_dataset(result.dataset)
     except IntegrityError as exc:
         raise Conflict(_("This name is already taken.")) from exc
     _send_signals(result, actor=actor)
     return result
 
 
+def _check(spec: DatasetSpec, existing: Dataset | None, state: str | None, *, actor) -> dict:
+    """What the single services check before writing; returns the dataset's cleaned fields."""
+    organisation = spec.organisation
+    if existing is None:
+        if organisation is None:
+            raise ValidationFailed(fields={"organisation": [_("Choose the organisation that publishes the dataset.")]})
+        permissions.require(actor, "dataset.create", organisation)
+        return clean_dataset(spec.data)
+    if existing.state == State.DELETED:
+        raise NotFound(_("Dataset not found."))
+    permissions.require(actor, "dataset.update", existing)
+    if organisation is not None and organisation.pk != existing.organisation_id:
+        permissions.require(actor, "dataset.create", organisation)
+    check_state_change(existing, state)
+    if state == State.ACTIVE and existing.state == State.DRAFT:
+        permissions.require(actor, "dataset.publish", existing)
+    return clean_dataset(spec.data, partial=True)
+
+
 def _sync(spec: DatasetSpec, existing: Dataset | None, cleaned: dict, state: str | None, *, actor,
           source: str) -> SyncResult:
+    """The writes of ``sync_dataset``, ``existing`` (if any) locked."""
+    current: list[Resource] = []
     if existing is None:
         dataset = _insert_dataset(actor=actor, organisation=spec.organisation, cleaned=cleaned,
                                   state=state or State.DRAFT, id=spec.id, source=source)
-        dataset.last_position = None
         result = SyncResult(dataset, created=True, published=state == State.ACTIVE)
-        current: list[Resource] = []
     else:
-        dataset = _lock_for_new_resource(existing)
-        check_state_change(dataset, state)
+        dataset = existing
         result = SyncResult(dataset)
         result.changes = _change_dataset(dataset, actor=actor, cleaned=cleaned, organisation=spec.organisation,
                                          source=source)
-        current = [] if spec.resources is None else list(Resource.objects.select_for_update().filter(dataset=dataset))
+        if spec.resources is not None:
+            current = list(Resource.objects.select_for_update().filter(dataset=dataset))
+    dataset.last_position = max((r.position for r in current), default=None)
     if spec.resources is not None:
         _sync_resources(result, spec, current, actor=actor, source=source)
     if result.resources_created or result.resources_updated or result.resources_deleted:
@@ -210,7 +215,9 @@ def _sync_resources(result: SyncResult, spec: DatasetSpec, current: list[Resourc
     if spec.remove_unlisted:
         for resource in current:
             if resource.pk not in listed and (not spec.managed_key or (resource.extras or {}).get(spec.managed_key)):
+                resource_id = resource.pk
                 _remove_resource(resource, dataset, actor=actor, source=source)
+                resource.pk = resource_id  # what was removed, as callers and signals name it
                 result.resources_deleted.append(resource)
 
 
