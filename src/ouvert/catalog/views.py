@@ -359,7 +359,8 @@ def dataset_edit(request, name):
     if form.is_valid():
         try:
             dataset = services.update_dataset(dataset, actor=request.user, data=form.service_data(),
-                                              organisation=form.cleaned_data.get("organisation"))
+                                              organisation=form.cleaned_data.get("organisation"),
+                                              state=form.cleaned_data.get("state") or None)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:

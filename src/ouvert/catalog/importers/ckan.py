@@ -39,6 +39,7 @@ from ouvert.accounts.models import Organisation
 from ouvert.catalog import licences, search, services
 from ouvert.catalog.models import Dataset, Frequency, State
 from ouvert.core.errors import DomainError, ValidationFailed
+from ouvert.core.validation import max_length
 
 from .report import Report
 
@@ -47,7 +48,7 @@ IMPORT_USERNAME = "ouvert-import"
 SOURCE = "import-ckan"
 #: Extras longer than this are left out (harvested XML documents, citation blobs).
 MAX_EXTRA_LENGTH = 10_000
-TITLE_LENGTH = 300
+TITLE_LENGTH = max_length(Dataset, "title_fr")
 DESCRIPTION_LENGTH = 50_000
 TAG_LENGTH = 100
 FALLBACK_ORGANISATION = "ckan-import"
