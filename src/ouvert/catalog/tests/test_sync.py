@@ -184,3 +184,21 @@ def test_a_published_dataset_never_goes_back_to_draft():
     draft = make_dataset(org, actor=editor, state="draft")
     assert services.update_dataset(draft, actor=editor, data={}, state="active").state == "active"
     assert _keys(draft)[-1] == "catalog.dataset.published"
+
+
+def test_removed_resources_are_signalled_by_their_id(django_capture_on_commit_callbacks):
+    editor = make_user()
+    org = make_organisation(editors=[editor])
+    dataset = services.sync_dataset(DatasetSpec(DATA, organisation=org, resources=_links("a", "b")),
+                                    actor=editor, source="t").dataset
+    a, b = dataset.resources.all()
+    removed = []
+    signals.resource_deleted.connect(lambda **kw: removed.append(kw["resource_id"]), weak=False, dispatch_uid="t3")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            result = services.sync_dataset(DatasetSpec({}, id=dataset.pk, resources=[ResourceSpec(id=a.pk)]),
+                                           actor=editor, source="t")
+    finally:
+        signals.resource_deleted.disconnect(dispatch_uid="t3")
+    assert removed == [b.pk] and [r.pk for r in result.resources_deleted] == [b.pk]
+    assert Activity.objects.history_of(dataset).filter(key="catalog.resource.deleted", object_id=str(b.pk)).exists()
