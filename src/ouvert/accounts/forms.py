@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import ratelimit
+from . import ratelimit, services
 from .models import Role
 
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
-
-# Failed sign-ins allowed from one address before it has to wait.
-SIGNIN_FAILURES_LIMIT = 20
-SIGNIN_FAILURES_WINDOW = 15 * 60
-
 
 def apply_errors(form: forms.Form, exc) -> None:
     """Put a domain error's messages next to the matching fields (the rest above the form)."""
@@ -63,17 +58,11 @@ class SignInForm(AuthenticationForm):
         if not identifier or not password:
             return self.cleaned_data
         ip = ratelimit.client_ip(self.request) if self.request else ""
-        if ratelimit.exceeded("signin", ip, limit=SIGNIN_FAILURES_LIMIT):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        user = authenticate(self.request, username=identifier, password=password)
-        if user is None and "@" in identifier:
-            from .models import User
-
-            owner = User.objects.filter(email__iexact=identifier).first()
-            if owner is not None:
-                user = authenticate(self.request, username=owner.username, password=password)
+        try:
+            user = services.check_credentials(identifier, password, ip=ip, request=self.request)
+        except services.SignInThrottled:
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled") from None
         if user is None:
-            ratelimit.hit("signin", ip, limit=SIGNIN_FAILURES_LIMIT, window=SIGNIN_FAILURES_WINDOW)
             raise self.get_invalid_login_error()
         self.user_cache = user
         self.confirm_login_allowed(user)

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import uuid
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ouvert.core.activity import record_activity
-from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.models import State
 
-from . import permissions
+from . import permissions, ratelimit
 from .mail import absolute_url, send_to_user
 from .models import ApiToken, Membership, Organisation, Role, hash_token
 from .signals import email_verified, organisation_changed, user_registered
@@ -366,6 +366,38 @@ def find_user(identifier: str) -> User:
         user = qs.filter(email__iexact=identifier).first()
     if user is None:
         raise NotFound(_("No account has this user name or e-mail address."))
+    return user
+
+
+# --- signing in ---------------------------------------------------------------------------
+
+# Failed sign-ins allowed from one address before it has to wait.
+SIGNIN_FAILURES_LIMIT = 20
+SIGNIN_FAILURES_WINDOW = 15 * 60
+
+
+class SignInThrottled(PermissionDenied):
+    """Too many failed sign-ins from one address lately: it has to wait."""
+
+
+def check_credentials(identifier: str, password: str, *, ip: str, request=None) -> User | None:
+    """The user whose user name (or e-mail address) and password these are, or None.
+
+    Every way to sign in calls this, so guessing is slowed down the same everywhere: failed
+    attempts are counted per address (``ip``, as the adapter reads it) and, once
+    ``SIGNIN_FAILURES_LIMIT`` failed within ``SIGNIN_FAILURES_WINDOW`` seconds, every attempt
+    from it is refused (``SignInThrottled``) until the window ends, right or wrong.
+    ``request`` goes to the authentication back ends, as Django's ``authenticate`` takes it.
+    """
+    if ratelimit.exceeded("signin", ip, limit=SIGNIN_FAILURES_LIMIT):
+        raise SignInThrottled(_("Too many failed attempts. Wait a few minutes, then try again."))
+    user = authenticate(request, username=identifier, password=password)
+    if user is None and "@" in identifier:
+        owner = User.objects.filter(email__iexact=identifier).first()
+        if owner is not None:
+            user = authenticate(request, username=owner.username, password=password)
+    if user is None:
+        ratelimit.hit("signin", ip, limit=SIGNIN_FAILURES_LIMIT, window=SIGNIN_FAILURES_WINDOW)
     return user
 
 

@@ -19,6 +19,8 @@ from ouvert.core.validation import (
     reject_unknown,
 )
 
+from .models import Organisation
+
 ORGANISATION_FIELDS = {"name", "title_fr", "title_en", "description_fr", "description_en", "website", "email", "image_url", "extras"}
 
 _email = EmailValidator()
@@ -31,7 +33,7 @@ def clean_organisation(data: dict, *, partial: bool = False) -> dict:
     cleaned: dict[str, Any] = {}
     if "name" in data or not partial:
         cleaned["name"] = clean_name(data.get("name"), errors)
-    clean_titles(data, errors, cleaned, required=not partial)
+    clean_titles(data, errors, cleaned, required=not partial, model=Organisation)
     for field in ("website", "image_url"):
         if field in data:
             cleaned[field] = clean_url(data[field], field, errors, required=False)

@@ -11,8 +11,9 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
 
 from ouvert.core.errors import ValidationFailed
+from ouvert.core.validation import max_length
 
-from .models import Frequency, Licence, Theme
+from .models import Dataset, Frequency, Licence, Resource, State, Theme
 
 
 class FormRenderer(DjangoTemplates):
@@ -86,12 +87,12 @@ class DatasetForm(ServiceForm):
 
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, to_field_name="name",
                                           empty_label=_("Choose an organisation"), required=False)
-    name = _text(_("Short name (in the address)"), max_length=100,
+    name = _text(_("Short name (in the address)"), max_length=max_length(Dataset, "name"),
                  help_text=_("2 to 100 lowercase letters, digits, hyphens or underscores, e.g. “school-locations”. "
                              "It is the last part of the dataset’s address."))
-    title_fr = _text(_("Title in French"), max_length=300,
+    title_fr = _text(_("Title in French"), max_length=max_length(Dataset, "title_fr"),
                      help_text=_("Give a title in at least one language."))
-    title_en = _text(_("Title in English"), max_length=300,
+    title_en = _text(_("Title in English"), max_length=max_length(Dataset, "title_en"),
                      help_text=_("Give a title in at least one language."))
     description_fr = _textarea(_("Description in French"), MARKDOWN_HINT)
     description_en = _textarea(_("Description in English"), MARKDOWN_HINT)
@@ -105,14 +106,17 @@ class DatasetForm(ServiceForm):
                            widget=forms.DateInput(attrs={"type": "date"}))
     temporal_end = _text(_("Coverage end"), help_text=_("Date as YYYY-MM-DD."),
                          widget=forms.DateInput(attrs={"type": "date"}))
-    spatial = _text(_("Spatial coverage"), max_length=300, help_text=_("For example: Montréal, Québec, Canada."))
-    contact_name = _text(_("Contact name"), max_length=200)
-    contact_email = _text(_("Contact e-mail"), max_length=254,
+    spatial = _text(_("Spatial coverage"), max_length=max_length(Dataset, "spatial"), help_text=_("For example: Montréal, Québec, Canada."))
+    contact_name = _text(_("Contact name"), max_length=max_length(Dataset, "contact_name"))
+    contact_email = _text(_("Contact e-mail"), max_length=max_length(Dataset, "contact_email"),
                           widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     source_url = _text(_("Source page"), help_text=_("Web address of the page this data comes from, if any."),
                        widget=forms.URLInput)
-    version = _text(_("Version"), max_length=100)
+    version = _text(_("Version"), max_length=max_length(Dataset, "version"))
     private = forms.BooleanField(label=_("Private: only members of the organisation can see it"), required=False)
+    # Shown while the dataset is a draft (the page's publish button does the same).
+    state = forms.ChoiceField(label=_("Status"), required=False, widget=forms.RadioSelect,
+                              choices=[(State.DRAFT, State.DRAFT.label), (State.ACTIVE, State.ACTIVE.label)])
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,6 +140,7 @@ class DatasetForm(ServiceForm):
         initial["tags"] = ", ".join(t.name for t in tags if not t.language)
         initial["themes"] = [t.name for t in dataset.themes.all()]
         initial["private"] = dataset.private
+        initial["state"] = dataset.state
         return initial
 
     def service_data(self) -> dict:
@@ -148,15 +153,15 @@ class DatasetForm(ServiceForm):
 class ResourceForm(ServiceForm):
     """Add or edit a resource: upload a file or give a link."""
 
-    title_fr = _text(_("Title in French"), max_length=300)
-    title_en = _text(_("Title in English"), max_length=300)
+    title_fr = _text(_("Title in French"), max_length=max_length(Resource, "title_fr"))
+    title_en = _text(_("Title in English"), max_length=max_length(Resource, "title_en"))
     description_fr = _textarea(_("Description in French"), MARKDOWN_HINT)
     description_en = _textarea(_("Description in English"), MARKDOWN_HINT)
     file = forms.FileField(label=_("File"), required=False,
                            help_text=_("A file to upload. If you choose one, the link below is ignored."))
     url = _text(_("Link"), help_text=_("Or the web address of the data, starting with https://."),
                 widget=forms.URLInput)
-    format = _text(_("Format"), max_length=50,
+    format = _text(_("Format"), max_length=max_length(Resource, "format"),
                    help_text=_("For example CSV, JSON or XLSX. Left empty, it is taken from the file name."))
 
     def __init__(self, *args, editing=None, **kwargs):

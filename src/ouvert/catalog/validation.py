@@ -13,11 +13,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
-from ouvert.core.validation import Errors, clean_extras, clean_name, clean_titles, clean_url
+from ouvert.core.validation import (
+    Errors,
+    clean_extras,
+    clean_name,
+    clean_titles,
+    clean_url,
+    max_length,
+)
 from ouvert.core.validation import clean_text as _text
 from ouvert.core.validation import reject_unknown as _unknown
 
-from .models import Frequency, Licence, Theme
+from .models import Dataset, Frequency, Licence, Resource, Theme
 
 _email = EmailValidator()
 
@@ -83,7 +90,7 @@ def clean_dataset(data: dict, *, partial: bool = False) -> dict:
     cleaned: dict[str, Any] = {}
     if "name" in data or not partial:
         cleaned["name"] = clean_name(data.get("name"), errors)
-    clean_titles(data, errors, cleaned, required=not partial)
+    clean_titles(data, errors, cleaned, required=not partial, model=Dataset)
     if "licence" in data:
         licence_id = _text(data["licence"], "licence", errors)
         if licence_id:
@@ -103,11 +110,11 @@ def clean_dataset(data: dict, *, partial: bool = False) -> dict:
             cleaned[field] = _date(data[field], field, errors)
     if cleaned.get("temporal_start") and cleaned.get("temporal_end") and cleaned["temporal_start"] > cleaned["temporal_end"]:
         errors.add("temporal_end", _("The end of the coverage comes before its start."))
-    for field, limit in (("spatial", 300), ("contact_name", 200), ("version", 100)):
+    for field in ("spatial", "contact_name", "version"):
         if field in data:
-            cleaned[field] = _text(data[field], field, errors, limit)
+            cleaned[field] = _text(data[field], field, errors, max_length(Dataset, field))
     if "contact_email" in data:
-        email = _text(data["contact_email"], "contact_email", errors, 254)
+        email = _text(data["contact_email"], "contact_email", errors, max_length(Dataset, "contact_email"))
         if email:
             try:
                 _email(email)
@@ -138,7 +145,7 @@ def clean_resource(data: dict, *, partial: bool = False, has_file: bool = False)
     errors = Errors()
     _unknown(data, RESOURCE_FIELDS, errors)
     cleaned: dict[str, Any] = {}
-    clean_titles(data, errors, cleaned, required=False)
+    clean_titles(data, errors, cleaned, required=False, model=Resource)
     if "url" in data:
         cleaned["url"] = clean_url(data["url"], "url", errors, required=False)
     if not partial and not has_file and not cleaned.get("url"):
@@ -163,7 +170,7 @@ def clean_theme(data: dict, *, partial: bool = False) -> dict:
     cleaned: dict[str, Any] = {}
     if "name" in data or not partial:
         cleaned["name"] = clean_name(data.get("name"), errors)
-    clean_titles(data, errors, cleaned, required=not partial)
+    clean_titles(data, errors, cleaned, required=not partial, model=Theme)
     if "image_url" in data:
         cleaned["image_url"] = clean_url(data["image_url"], "image_url", errors, required=False)
     errors.raise_if_any()

@@ -75,7 +75,9 @@ def _history(dataset, resources) -> list[dict]:
     current = {str(r.pk): str(r) for r in resources}
     rows = []
     for activity in Activity.objects.history_of(dataset).select_related("actor")[:100]:
-        fields = [str(FIELD_LABELS.get(key, key)) for key in activity.changes if not key.startswith("member:")]
+        # ``source`` says which way of writing made the change (``sync_dataset``), not a field.
+        fields = [str(FIELD_LABELS.get(key, key)) for key in activity.changes
+                  if not key.startswith("member:") and key != "source"]
         is_resource = activity.object_type == "resource"
         rows.append({
             "what": ACTIVITY_LABELS.get(activity.key, activity.key),
@@ -357,7 +359,8 @@ def dataset_edit(request, name):
     if form.is_valid():
         try:
             dataset = services.update_dataset(dataset, actor=request.user, data=form.service_data(),
-                                              organisation=form.cleaned_data.get("organisation"))
+                                              organisation=form.cleaned_data.get("organisation"),
+                                              state=form.cleaned_data.get("state") or None)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:

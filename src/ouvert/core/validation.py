@@ -65,10 +65,18 @@ def clean_name(value: Any, errors: Errors, field: str = "name") -> str:
     return name
 
 
-def clean_titles(data: dict, errors: Errors, cleaned: dict, *, required: bool) -> None:
+def max_length(model, field: str) -> int:
+    """The limit of a text field, as its model says: validation, the forms and the API's schema
+    read their limits here rather than repeating them."""
+    return model._meta.get_field(field).max_length
+
+
+def clean_titles(data: dict, errors: Errors, cleaned: dict, *, required: bool, model) -> None:
+    """Titles and descriptions in both languages, titles within ``model``'s limits."""
     for lang in ("fr", "en"):
         if f"title_{lang}" in data:
-            cleaned[f"title_{lang}"] = clean_text(data[f"title_{lang}"], f"title_{lang}", errors, 300)
+            field = f"title_{lang}"
+            cleaned[field] = clean_text(data[field], field, errors, max_length(model, field))
         if f"description_{lang}" in data:
             text = clean_text(data[f"description_{lang}"], f"description_{lang}", errors)
             for problem in markdown.problems(text):

@@ -316,14 +316,9 @@ ANSWER = API.schema("IdeaAnswer", {
 def answer_idea(call):
     idea = services.get_idea(call.params["id"], actor=call.actor)
     body = call.body
-    if {"fr", "en"} & body.keys():
-        idea = services.prepare_answer(idea, actor=call.actor, answer_fr=body.get("fr", ""), answer_en=body.get("en", ""))
-    if body.get("publish"):
-        idea = services.publish_answer(idea, actor=call.actor, status=body.get("status"))
-    elif "status" in body:
-        idea = services.set_idea_status(idea, actor=call.actor, status=body["status"])
-    elif not ({"fr", "en"} & body.keys()):
-        permissions.require(call.actor, "idea.answer", idea)
+    text = {"answer_fr": body.get("fr", ""), "answer_en": body.get("en", "")} if {"fr", "en"} & body.keys() else {}
+    idea = services.answer_idea(idea, actor=call.actor, **text, publish=bool(body.get("publish")),
+                                status=body.get("status"))
     return idea_data(services.get_idea(idea.pk, actor=call.actor), actor=call.actor)
 
 

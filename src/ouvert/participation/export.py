@@ -207,6 +207,8 @@ TABLE_TITLES = {"challenges": ("Défis", "Challenges"), "ideas": ("Idées", "Ide
 FILE_KEY = "participation_export_file"
 MARK_KEY = "participation_export"
 EXPORT_ACTOR = "ouvert-participation"
+#: ``sync_dataset``'s ``source`` for the changes the export makes to its dataset.
+SOURCE = "participation-export"
 
 
 @dataclass
@@ -243,6 +245,8 @@ def publish_export(directory: Path, *, organisation, dataset_name: str = "partic
     SHA-256), and removes the resources of files the export no longer writes. A dataset of that
     name that is not the export's is left alone (Conflict).
     """
+    from contextlib import ExitStack
+
     from django.core.files import File
     from django.db import transaction
 
@@ -255,43 +259,40 @@ def publish_export(directory: Path, *, organisation, dataset_name: str = "partic
     directory = descriptor_path.parent
     titles = _file_titles(json.loads(descriptor_path.read_text(encoding="utf-8")))
     data = {**DATASET, "extras": {MARK_KEY: "1"}}
-    with transaction.atomic():
+    with transaction.atomic(), ExitStack() as files:
         dataset = Dataset.objects.filter(name=dataset_name).first()
         if dataset is not None and ((dataset.extras or {}).get(MARK_KEY) != "1" or dataset.state == State.DELETED):
             raise Conflict(_("A dataset named %(name)s exists and is not the participation export.")
                            % {"name": dataset_name})
-        if dataset is None:
-            dataset = catalog.create_dataset(actor=actor, organisation=organisation, data={"name": dataset_name, **data},
-                                             state=State.ACTIVE)
-            result = Published(dataset)
-            result.add("dataset created")
-        else:
-            dataset = catalog.update_dataset(dataset, actor=actor, data=data, organisation=organisation)
-            if dataset.state == State.DRAFT:
-                dataset = catalog.publish_dataset(dataset, actor=actor)
-            result = Published(dataset)
-            result.add("dataset updated")
-        existing = {(r.extras or {}).get(FILE_KEY): r for r in dataset.resources.all()}
+        counts: dict[str, int] = {}
+
+        def add(what: str) -> None:
+            counts[what] = counts.get(what, 0) + 1
+
+        add("dataset created" if dataset is None else "dataset updated")
+        existing = {(r.extras or {}).get(FILE_KEY): r for r in dataset.resources.all()} if dataset is not None else {}
+        resources = []
         for filename, (title_fr, title_en) in titles.items():
             path = directory / filename
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            resource = existing.pop(filename, None)
+            resource = existing.get(filename)
             meta = {"title_fr": title_fr, "title_en": title_en, "extras": {FILE_KEY: filename}}
             if resource is not None and resource.sha256 == digest and resource.title_fr == title_fr \
                     and resource.title_en == title_en:
-                result.add("files unchanged")
+                resources.append(catalog.ResourceSpec(id=resource.pk))
+                add("files unchanged")
                 continue
-            with open(path, "rb") as handle:
-                upload = File(handle, name=filename)
-                if resource is None:
-                    catalog.add_resource(dataset, actor=actor, data=meta, upload=upload)
-                    result.add("files added")
-                else:
-                    catalog.update_resource(resource, actor=actor, data=meta,
-                                            upload=upload if resource.sha256 != digest else None)
-                    result.add("files updated")
-        for filename, resource in existing.items():
-            if filename is not None:  # resources someone added by hand stay
-                catalog.delete_resource(resource, actor=actor)
-                result.add("files removed")
+            upload = None
+            if resource is None or resource.sha256 != digest:
+                upload = File(files.enter_context(open(path, "rb")), name=filename)
+            resources.append(catalog.ResourceSpec(meta, id=resource.pk if resource is not None else None, upload=upload))
+            add("files added" if resource is None else "files updated")
+        # Resources someone added by hand (without FILE_KEY) stay.
+        synced = catalog.sync_dataset(catalog.DatasetSpec(
+            {"name": dataset_name, **data} if dataset is None else data, id=dataset.pk if dataset is not None else None,
+            organisation=organisation, state=State.ACTIVE, resources=resources, managed_key=FILE_KEY),
+            actor=actor, source=SOURCE)
+        result = Published(synced.dataset, counts)
+        for _resource in synced.resources_deleted:
+            result.add("files removed")
     return result

@@ -233,3 +233,19 @@ def test_mail_failure_does_not_break_or_reveal(monkeypatch, caplog):
     monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
     services.request_password_reset("unlucky@example.org")  # no exception
     assert "could not send password_reset" in caplog.text
+
+
+def test_check_credentials_counts_failures_per_address_and_then_refuses_every_attempt(monkeypatch):
+    monkeypatch.setattr(services, "SIGNIN_FAILURES_LIMIT", 3)
+    user = make_user("lea", password=PASSWORD)
+    user.email = "lea@example.org"
+    user.save()
+    assert services.check_credentials("lea", PASSWORD, ip="10.0.0.1") == user
+    assert services.check_credentials("LEA@example.org", PASSWORD, ip="10.0.0.1") == user
+    for _attempt in range(3):
+        assert services.check_credentials("lea", "wrong", ip="10.0.0.1") is None
+    with pytest.raises(services.SignInThrottled):  # even with the right password
+        services.check_credentials("lea", PASSWORD, ip="10.0.0.1")
+    with pytest.raises(PermissionDenied):
+        services.check_credentials("lea@example.org", PASSWORD, ip="10.0.0.1")
+    assert services.check_credentials("lea", PASSWORD, ip="10.0.0.2") == user  # another address

@@ -261,3 +261,15 @@ def test_sysadmin_manages_any_organisation(client):
     make_organisation("ville", admin=make_user())
     client.force_login(make_user(sysadmin=True))
     assert client.get(url("accounts:members", "ville")).status_code == 200
+
+
+def test_the_sign_in_form_is_limited_by_the_service(client, monkeypatch):
+    from ouvert.accounts import services
+
+    monkeypatch.setattr(services, "SIGNIN_FAILURES_LIMIT", 2)
+    make_user("lea")
+    for _attempt in range(2):
+        client.post(url("accounts:login", lang="en"), {"username": "lea", "password": "wrong"})
+    response = client.post(url("accounts:login", lang="en"), {"username": "lea", "password": "correct horse battery"})
+    assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session

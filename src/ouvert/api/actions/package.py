@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
-from ouvert.catalog import search, services
+from ouvert.catalog import services
 from ouvert.catalog.models import Dataset, State
 from ouvert.catalog.serializers import ckan_time, resource_dict
 from ouvert.core.errors import NotFound, ValidationFailed
@@ -16,6 +16,8 @@ from .. import convert, params
 from ..registry import ANYONE, WRITE, Call, action
 from .common import EncodedJSON, cached_package_json, package_dicts, package_json
 
+#: ``sync_dataset``'s ``source`` for the changes made through these actions.
+SOURCE = "ckan-api"
 ACTIVITY_TYPES = {"catalog.dataset.created": "new package", "catalog.dataset.deleted": "deleted package"}
 
 
@@ -115,14 +117,12 @@ def owner_organisation(data: dict, *, required: bool):
     return None
 
 
-def _state(data: dict, dataset: Dataset | None) -> str | None:
+def _state(data: dict) -> str | None:
     state = data.get("state")
     if state in (None, ""):
         return None
     if state not in (State.ACTIVE, State.DRAFT):
         raise params.invalid("state", _("Use “active” or “draft” (package_delete deletes)."))
-    if dataset is not None and dataset.state == State.ACTIVE and state == State.DRAFT:
-        raise params.invalid("state", _("A published dataset cannot go back to draft."))
     return state
 
 
@@ -141,28 +141,38 @@ def _at(index: int, error: ValidationFailed) -> ValidationFailed:
     return ValidationFailed(error.message, fields=fields or {f"resources[{index}]": [error.message]})
 
 
-def replace_resources(dataset: Dataset, items: list[dict], *, actor, language: str) -> None:
-    """Make the dataset's resources those of ``items``, in that order: resources whose id is
-    listed are updated, others created, the ones left out deleted."""
-    existing = {str(r.pk): r for r in dataset.resources.all()}
-    order: list[str] = []
+def _resource_specs(dataset: Dataset | None, items: list[dict], *, language: str) -> list[services.ResourceSpec]:
+    """The resources of a package dict, in order, for ``sync_dataset``: those whose ``id`` is
+    one of ``dataset``'s are updated (an uploaded file stays unless a new link is given), the
+    others created with ids of their own."""
+    existing = {str(r.pk): r for r in dataset.resources.all()} if dataset is not None else {}
+    claimed: set[str] = set()
+    specs = []
     for index, item in enumerate(items):
         try:
-            data = {**convert.resource_input(item, language, replace=True), "position": index}
-            current = existing.get(str(item.get("id") or ""))
-            if current is not None and str(current.pk) not in order:
-                if current.kind == current.Kind.UPLOAD and (item.get("url_type") == "upload"
-                                                             or item.get("url") == resource_dict(current, language)["url"]):
-                    data.pop("url", None)  # the file stays; its download address is not a link
-                resource = services.update_resource(current, actor=actor, data=data)
-            else:
-                resource = services.add_resource(dataset, actor=actor, data=data)
+            data = convert.resource_input(item, language, replace=dataset is not None)
         except ValidationFailed as exc:
             raise _at(index, exc) from None
-        order.append(str(resource.pk))
-    for rid, resource in existing.items():
-        if rid not in order:
-            services.delete_resource(resource, actor=actor)
+        current = existing.get(str(item.get("id") or ""))
+        if current is None or str(current.pk) in claimed:
+            specs.append(services.ResourceSpec(data))
+            continue
+        claimed.add(str(current.pk))
+        if current.kind == current.Kind.UPLOAD and (item.get("url_type") == "upload"
+                                                     or item.get("url") == resource_dict(current, language)["url"]):
+            data.pop("url", None)  # the file stays; its download address is not a link
+        specs.append(services.ResourceSpec(data, id=current.pk))
+    return specs
+
+
+def _sync(call: Call, spec: services.DatasetSpec) -> dict:
+    try:
+        result = services.sync_dataset(spec, actor=call.actor, source=SOURCE)
+    except ValidationFailed as exc:
+        if "state" in exc.fields:  # said as the other parameter errors are
+            raise params.invalid("state", exc.fields["state"][0]) from None
+        raise
+    return package_dicts([result.dataset], call.language)[0]
 
 
 @action("package_create", methods=WRITE, auth="dataset.create")
@@ -179,33 +189,23 @@ def package_create(call: Call) -> dict:
     """
     data = call.params
     organisation = owner_organisation(data, required=True)
-    state = _state(data, None) or State.ACTIVE
+    state = _state(data) or State.ACTIVE
     items = _resource_list(data)
-    with search.deferred():  # index the dataset once, not once per resource
-        dataset = services.create_dataset(actor=call.actor, organisation=organisation, state=state,
-                                          data=convert.package_input(data, call.language))
-        for index, item in enumerate(items or []):
-            try:
-                services.add_resource(dataset, actor=call.actor, data=convert.resource_input(item, call.language))
-            except ValidationFailed as exc:
-                raise _at(index, exc) from None
-    return package_dicts([dataset], call.language)[0]
+    changes = convert.package_input(data, call.language)
+    return _sync(call, services.DatasetSpec(changes, organisation=organisation, state=state,
+                                            resources=_resource_specs(None, items or [], language=call.language)))
 
 
 def _update(call: Call, *, replace: bool) -> dict:
     data = call.params
     dataset = services.get_dataset(params.identifier(data, alternatives=("name",)), actor=call.actor)
     organisation = owner_organisation(data, required=False)
-    state = _state(data, dataset)
+    state = _state(data)
     items = _resource_list(data)
     changes = convert.package_input(data, call.language, replace=replace)
-    with search.deferred():  # index the dataset once, not once per resource
-        dataset = services.update_dataset(dataset, actor=call.actor, data=changes, organisation=organisation)
-        if items is not None:
-            replace_resources(dataset, items, actor=call.actor, language=call.language)
-        if state == State.ACTIVE and dataset.state == State.DRAFT:
-            dataset = services.publish_dataset(dataset, actor=call.actor)
-    return package_dicts([dataset], call.language)[0]
+    resources = _resource_specs(dataset, items, language=call.language) if items is not None else None
+    return _sync(call, services.DatasetSpec(changes, id=dataset.pk, organisation=organisation, state=state,
+                                            resources=resources))
 
 
 @action("package_update", methods=WRITE, auth="dataset.update")

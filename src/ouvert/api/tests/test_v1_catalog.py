@@ -208,6 +208,16 @@ def test_patch_put_delete_and_publish(world):
     assert editor.get("/datasets/brouillon").status == 404
 
 
+def test_a_published_dataset_cannot_go_back_to_draft(world):
+    """The service's rule, translated by this adapter as a field error (as by the CKAN actions)."""
+    editor = as_user(world.editor)
+    back = editor.patch("/datasets/arbres", {"state": "draft", "version": "9"})
+    assert back.status == 400 and list(back.error["fields"]) == ["state"]
+    assert Dataset.objects.get(name="arbres").state == State.ACTIVE and Dataset.objects.get(name="arbres").version != "9"
+    published = editor.patch("/datasets/brouillon", {"state": "active"})
+    assert published.status == 200 and published.body["state"] == "active"
+
+
 def test_activity(world, v1):
     as_user(world.editor).patch("/datasets/arbres", {"version": "2"})
     answer = v1.get("/datasets/arbres/activity")

@@ -81,6 +81,14 @@ def test_operation_ids_are_unique_and_schemas_all_used():
         assert f"#/components/schemas/{name}'" in text, f"{name} is never used"
 
 
+def test_the_title_limit_is_the_models():
+    from ouvert.catalog.models import Dataset
+
+    title = DOCUMENT["components"]["schemas"]["TitleInput"]["properties"]
+    assert {lang: title[lang]["maxLength"] for lang in ("fr", "en")} == {
+        lang: Dataset._meta.get_field(f"title_{lang}").max_length for lang in ("fr", "en")}
+
+
 def test_the_registry_refuses_inconsistent_declarations():
     api = discover()
     with pytest.raises(ValueError):

@@ -113,6 +113,7 @@ def test_package_patch_changes_only_given_fields_and_publishes(api, world):
     assert result["notes_translated"] == {"fr": "N", "en": "N"}
     back = api("package_patch", {"id": "brouillon", "state": "draft"}, token=token)
     assert back.status == 409 and "state" in back.error
+    assert back.error["message"] and len(back.error["state"]) == 1
 
 
 def test_package_patch_moves_between_organisations_only_with_rights(api, world):

@@ -14,9 +14,10 @@ from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Param, Response, pa
 from ouvert.api.v1.serializers import page_schema
 from ouvert.api.v1.validation import renamed
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Frequency, State
+from ouvert.catalog.models import Dataset, Frequency, State
 from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.core.models import Activity
+from ouvert.core.validation import max_length
 
 from .serializers import ACTIVITY, DATASET, activity_data, datasets_data
 
@@ -28,7 +29,7 @@ DATASET_ID = path_param("id", gettext_lazy("The dataset's id or name."))
 
 TITLE_INPUT = API.schema("TitleInput", {
     "type": "object", "description": "Text in French, English or both.",
-    "properties": {"fr": {"type": "string", "maxLength": 300}, "en": {"type": "string", "maxLength": 300}},
+    "properties": {lang: {"type": "string", "maxLength": max_length(Dataset, f"title_{lang}")} for lang in ("fr", "en")},
     "additionalProperties": False,
 })
 TEXT_INPUT = API.schema("TextInput", {
@@ -68,7 +69,10 @@ DATASET_CREATE = API.schema("DatasetCreate", {
 })
 DATASET_CHANGE = API.schema("DatasetChange", {
     "type": "object", "description": "The fields to set; organisation moves the dataset.",
-    "properties": _FIELDS, "additionalProperties": False,
+    "properties": {**_FIELDS, "state": {"type": "string", "enum": [State.DRAFT, State.ACTIVE],
+                                        "description": "active publishes a draft; a published dataset cannot go "
+                                                       "back to draft."}},
+    "additionalProperties": False,
 })
 SIMPLE = {"name": "name", "licence": "licence", "tags": "tags", "themes": "themes", "frequency": "frequency",
           "temporal_start": "temporal_start", "temporal_end": "temporal_end", "spatial": "spatial",
@@ -204,7 +208,8 @@ def _change(call, *, replace: bool):
     if replace:
         data = {**DEFAULTS, **data}
     try:
-        dataset = services.update_dataset(dataset, actor=call.actor, data=data, organisation=organisation)
+        dataset = services.update_dataset(dataset, actor=call.actor, data=data, organisation=organisation,
+                                          state=body.get("state"))
     except ValidationFailed as exc:
         raise renamed(exc, FIELD_NAMES) from None
     return datasets_data([dataset])[0]

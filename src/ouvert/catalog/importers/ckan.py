@@ -37,16 +37,18 @@ from django.utils.translation import gettext as _
 from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Dataset, Frequency, Resource, State
-from ouvert.catalog.validation import clean_resource
+from ouvert.catalog.models import Dataset, Frequency, State
 from ouvert.core.errors import DomainError, ValidationFailed
+from ouvert.core.validation import max_length
 
 from .report import Report
 
 IMPORT_USERNAME = "ouvert-import"
+#: ``sync_dataset``'s ``source`` for the changes an import makes.
+SOURCE = "import-ckan"
 #: Extras longer than this are left out (harvested XML documents, citation blobs).
 MAX_EXTRA_LENGTH = 10_000
-TITLE_LENGTH = 300
+TITLE_LENGTH = max_length(Dataset, "title_fr")
 DESCRIPTION_LENGTH = 50_000
 TAG_LENGTH = 100
 FALLBACK_ORGANISATION = "ckan-import"
@@ -672,28 +674,24 @@ class CkanImporter:
             if dataset is None:
                 organisation = self.fallback_organisation()
                 report.note(_("new dataset without a known organisation put in “%(name)s”") % {"name": self.fallback_name}, line)
-        if dataset is None:
-            dataset = _call_dropping(
-                lambda d: services.create_dataset(actor=actor, organisation=organisation, data=d,
-                                                  state=package.state, id=package.id),
-                data, OPTIONAL_DATASET_FIELDS, report, line)
-            outcome = "created"
-            created = True
-        else:
-            created = False
-            before = dataset.modified
-            dataset = _call_dropping(
-                lambda d: services.update_dataset(dataset, actor=actor, data=d, organisation=organisation),
-                data, OPTIONAL_DATASET_FIELDS, report, line)
-            changed = dataset.modified != before
-            if package.state == State.ACTIVE and dataset.state == State.DRAFT:
-                dataset = services.publish_dataset(dataset, actor=actor)
-                changed = True
-            elif package.state == State.DRAFT and dataset.state == State.ACTIVE:
+        state = package.state
+        if dataset is not None and package.state == State.DRAFT:
+            if dataset.state == State.ACTIVE:
                 report.note(_("draft in CKAN but published here: left published"), line)
-            outcome = "updated" if changed else "unchanged"
-        if self._sync_resources(dataset, package.resources, new=created) and outcome == "unchanged":
-            outcome = "updated"
+            state = None
+        resources = self._resource_specs(dataset, package.resources)
+        # Resources without a CKAN id were added here by hand: they stay.
+        result = _call_dropping(
+            lambda d: services.sync_dataset(services.DatasetSpec(
+                d, id=dataset.pk if dataset is not None else package.id, organisation=organisation, state=state,
+                resources=resources, managed_key="ckan_id"), actor=actor, source=SOURCE),
+            data, OPTIONAL_DATASET_FIELDS, report, line)
+        dataset = result.dataset
+        for outcome, resources in (("updated", result.resources_updated), ("unchanged", result.resources_unchanged),
+                                   ("created", result.resources_created), ("deleted", result.resources_deleted)):
+            if resources:
+                report.count("resource", outcome, len(resources))
+        outcome = "created" if result.created else "updated" if result.changed else "unchanged"
         # The services stamp ``created``/``modified`` with the time of the call (auto_now) and
         # ``published`` with the time of publication; the catalog should show CKAN's dates, so
         # they are written afterwards with a queryset update, which bypasses auto_now and
@@ -703,55 +701,34 @@ class CkanImporter:
             dates["published"] = package.created
         dates = {k: v for k, v in dates.items() if v is not None}
         # A dataset just created always needs them (the services stamped the time of the call).
-        current = Dataset.objects.filter(pk=dataset.pk).values(*dates).first() if dates and not created else {}
+        current = Dataset.objects.filter(pk=dataset.pk).values(*dates).first() if dates and not result.created else {}
         if dates and current != dates:
             Dataset.objects.filter(pk=dataset.pk).update(**dates)
             if outcome == "unchanged":
                 outcome = "updated"
         return outcome
 
-    def _sync_resources(self, dataset: Dataset, specs: list[ResourceSpec], *, new: bool = False) -> bool:
-        """Bring the dataset's links in line with the package's; True when anything changed.
-
-        ``new``: the dataset was just created, so it has no resources yet."""
-        actor, report, changed = self.actor, self.report, False
-        existing = [] if new else list(dataset.resources.all())
+    def _resource_specs(self, dataset: Dataset | None, specs: list[ResourceSpec]) -> list[services.ResourceSpec]:
+        """The package's links for ``sync_dataset``, each matched to the dataset's resource it
+        was imported as: by id, by CKAN id, or (no id) the first unclaimed link to the same URL."""
+        existing = [] if dataset is None else list(dataset.resources.all())
         by_pk = {r.pk: r for r in existing}
         by_ckan = {r.extras.get("ckan_id"): r for r in existing if r.extras.get("ckan_id")}
         seen: set = set()
-        # The package's resource ids already in use, here or elsewhere (one query for them all).
-        taken = set(Resource.objects.filter(pk__in=[spec.uuid for spec in specs if spec.uuid is not None])
-                    .values_list("pk", flat=True))
-        links: list[tuple[dict, uuid.UUID | None]] = []  # added together, after the loop
+        out = []
         for spec in specs:
             resource = by_pk.get(spec.uuid) or by_ckan.get(spec.ckan_id)
-            if resource is None and not spec.ckan_id:  # no id: the first unclaimed link to the same URL
+            if resource is None and not spec.ckan_id:
                 resource = next((r for r in existing if r.url == spec.data["url"] and r.pk not in seen
                                  and not r.extras.get("ckan_id")), None)
             if resource is not None and resource.pk in seen:
                 resource = None
-            if resource is None:
-                free = spec.uuid is not None and spec.uuid not in taken
-                links.append((spec.data, spec.uuid if free else None))
-                taken.add(spec.uuid)
+            if resource is None:  # a new link, keeping the CKAN id when no resource has it
+                out.append(services.ResourceSpec(spec.data, id=spec.uuid))
                 continue
-            if _resource_differs(resource, spec.data):
-                resource = services.update_resource(resource, actor=actor, data=spec.data)
-                report.count("resource", "updated")
-                changed = True
-            else:
-                report.count("resource", "unchanged")
             seen.add(resource.pk)
-        if links:
-            services.add_links(dataset, actor=actor, links=links)
-            report.count("resource", "created", len(links))
-            changed = True
-        for resource in existing:
-            if resource.pk not in seen and resource.extras.get("ckan_id"):
-                services.delete_resource(resource, actor=actor)
-                report.count("resource", "deleted")
-                changed = True
-        return changed
+            out.append(services.ResourceSpec(spec.data, id=resource.pk))
+        return out
 
     def _delete(self, pkg: dict) -> bool:
         """Delete a dataset imported earlier that CKAN now marks deleted (matched by id only)."""
@@ -797,11 +774,6 @@ def import_file(path: str | Path, *, limit: int | None = None, language: str = "
     """Import a ``ckanapi dump datasets`` file; see ``CkanImporter``."""
     importer = CkanImporter(language=language, fallback_organisation=fallback_organisation)
     return importer.import_file(path, limit=limit, progress=progress)
-
-
-def _resource_differs(resource: Resource, data: dict) -> bool:
-    cleaned = clean_resource(data, partial=True)
-    return any(getattr(resource, key) != value for key, value in cleaned.items())
 
 
 def _call_dropping(call: Callable[[dict], Any], data: dict, optional: dict, report: Report, line: int | None):

@@ -169,6 +169,24 @@ def test_bad_input_shows_errors_next_to_the_fields_and_saves_nothing(client, edi
     assert Dataset.objects.get(name="pris").title_en != "Changed"
 
 
+def test_the_edit_form_publishes_a_draft_and_never_makes_a_published_dataset_a_draft(client, editor, org):
+    """The rule is the service's (as through both APIs); the form shows its error next to the field."""
+    client.force_login(editor)
+    make_dataset(org, "ecoles", actor=editor)
+    assert 'name="state"' not in client.get(url("web:dataset_edit", "ecoles")).content.decode()
+    response = client.post(url("web:dataset_edit", "ecoles"), dataset_form(title_en="Changed", state="draft"))
+    assert response.status_code == 400 and list(response.context["form"].errors) == ["state"]
+    assert 'id="id_state_error"' in response.content.decode()
+    assert Dataset.objects.get(name="ecoles").state == "active" and Dataset.objects.get(name="ecoles").title_en != "Changed"
+
+    make_dataset(org, "pris", actor=editor, state="draft")
+    assert 'name="state"' in client.get(url("web:dataset_edit", "pris")).content.decode()
+    assert client.post(url("web:dataset_edit", "pris"), dataset_form(name="pris", state="draft")).status_code == 302
+    assert Dataset.objects.get(name="pris").state == "draft"
+    assert client.post(url("web:dataset_edit", "pris"), dataset_form(name="pris", state="active")).status_code == 302
+    assert Dataset.objects.get(name="pris").state == "active"
+
+
 def test_french_form_in_french(client, editor, org):
     client.force_login(editor)
     html = client.get(url("web:dataset_new", lang="fr")).content.decode()

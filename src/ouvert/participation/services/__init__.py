@@ -27,6 +27,7 @@ from .consultations import (
 )
 from .ideas import (
     Sender,
+    answer_idea,
     get_idea,
     list_ideas,
     prepare_answer,
@@ -39,7 +40,7 @@ from .reuses import get_reuse, published_reuses, submit_reuse
 from .votes import cast_vote, has_voted, votes_left, withdraw_vote
 
 __all__ = [
-    "Sender", "cast_vote", "challenges_for_dataset", "comment_page", "comment_thread", "create_challenge", "create_consultation",
+    "Sender", "answer_idea", "cast_vote", "challenges_for_dataset", "comment_page", "comment_thread", "create_challenge", "create_consultation",
     "export_responses_csv", "get_challenge", "get_comment",
     "get_consultation", "get_idea", "get_reuse", "has_voted", "list_ideas",
     "post_comment", "prepare_answer", "public_challenges", "publish_answer", "publish_challenge",

@@ -191,6 +191,23 @@ def publish_answer(idea: Idea, *, actor, status: str | None = None) -> Idea:
     return idea
 
 
+def answer_idea(idea: Idea, *, actor, answer_fr: str | None = None, answer_en: str | None = None,
+                publish: bool = False, status: str | None = None) -> Idea:
+    """The organisation's answer to an idea, in one transaction: the text (when ``answer_fr`` or
+    ``answer_en`` is given) is written as by ``prepare_answer``; with ``publish`` the answer is
+    published, announcing ``status`` if given (``publish_answer``); ``status`` alone moves the
+    idea (``set_idea_status``). Nothing is written when any step is refused."""
+    permissions.require(actor, "idea.answer", idea)
+    with transaction.atomic():
+        if answer_fr is not None or answer_en is not None:
+            idea = prepare_answer(idea, actor=actor, answer_fr=answer_fr or "", answer_en=answer_en or "")
+        if publish:
+            idea = publish_answer(idea, actor=actor, status=status)
+        elif status:
+            idea = set_idea_status(idea, actor=actor, status=status)
+    return idea
+
+
 # --- reading -----------------------------------------------------------------------------
 
 def can_see(idea: Idea, actor) -> bool:

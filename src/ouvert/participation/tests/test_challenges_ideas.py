@@ -147,6 +147,25 @@ def test_official_answer_is_prepared_then_published():
     assert str(idea.answer) == "Nous étudions la question."
 
 
+def test_answer_idea_writes_and_publishes_in_one_transaction():
+    editor = make_user()
+    org = make_organisation(editors=[editor])
+    idea = make_idea(make_challenge(org))
+    services.set_idea_status(idea, actor=editor, status="rejected")
+    # Publishing refused (a rejected idea cannot be implemented): the new text is not kept either.
+    with pytest.raises(ParticipationError):
+        services.answer_idea(idea, actor=editor, answer_fr="Nous le ferons.", publish=True, status="implemented")
+    idea.refresh_from_db()
+    assert idea.answer_fr == "" and idea.answer_prepared is None and idea.answer_published is None
+    with pytest.raises(PermissionDenied):
+        services.answer_idea(idea, actor=make_user(), answer_fr="Non.")
+    idea = services.answer_idea(idea, actor=editor, answer_fr="Nous étudions la question.")
+    assert idea.answer_prepared and idea.answer_published is None
+    idea = services.answer_idea(idea, actor=editor, publish=True, status="under_review")
+    assert idea.answer_published and idea.status == Idea.Status.UNDER_REVIEW and idea.answer_fr
+    assert services.answer_idea(idea, actor=editor, status="accepted").status == Idea.Status.ACCEPTED
+
+
 def test_sorting_by_support_newest_discussed_and_random_stable_per_seed():
     challenge = make_challenge(phase="ideas", votes_during_ideas=True)
     ideas = [make_idea(challenge, title=f"Idée de test numéro {n}") for n in range(6)]

@@ -244,6 +244,17 @@ def test_answer_and_results_statement(client, challenge, moderator):
     assert "What we heard." in page(client, url("participation:challenge", "canopee"))
 
 
+def test_an_answer_refused_at_publication_is_not_half_written(client, challenge, moderator):
+    idea = make_idea(challenge)
+    services.set_idea_status(idea, actor=moderator, status="rejected")
+    client.force_login(moderator)
+    response = client.post(url("participation:idea_answer", "canopee", idea.pk), {
+        "answer_fr": "Nous allons le faire.", "answer_en": "", "status": "implemented", "publish": "1"})
+    assert response.status_code == 400
+    idea.refresh_from_db()
+    assert idea.answer_fr == "" and idea.answer_published is None and idea.status == Idea.Status.REJECTED
+
+
 def test_staff_create_edit_and_publish_a_challenge(client, org, moderator, dataset):
     client.force_login(moderator)
     response = client.post(url("participation:challenge_new"), {

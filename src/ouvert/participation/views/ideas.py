@@ -199,17 +199,17 @@ def idea_answer(request, name, idea_id):
     form = AnswerForm(request.POST if request.method == "POST" else None, initial={"answer_fr": idea.answer_fr, "answer_en": idea.answer_en})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        publish = bool(request.POST.get("publish"))
         try:
-            idea = services.prepare_answer(idea, actor=request.user, answer_fr=data["answer_fr"],
-                                           answer_en=data["answer_en"])
-            if request.POST.get("publish"):
-                services.publish_answer(idea, actor=request.user, status=data["status"] or None)
+            idea = services.answer_idea(idea, actor=request.user, answer_fr=data["answer_fr"],
+                                        answer_en=data["answer_en"], publish=publish,
+                                        status=(data["status"] or None) if publish else None)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         except ParticipationError as exc:
             form.add_error("status", str(exc))
         else:
-            if request.POST.get("publish"):
+            if publish:
                 messages.success(request, _("The answer is published."))
                 return redirect(_idea_url(idea, "#answer"))
             messages.success(request, _("The answer is saved; it is not public until you publish it."))

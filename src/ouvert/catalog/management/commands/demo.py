@@ -7,6 +7,7 @@ uploads a file again only when its SHA-256 differs from the stored one.
 from __future__ import annotations
 
 import hashlib
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from ouvert.core.errors import DomainError
 DEMO_USERNAME = "ouvert-demo"
 #: Key in ``Resource.extras`` naming the demo file a resource was loaded from.
 SOURCE_KEY = "demo_file"
+#: ``sync_dataset``'s ``source`` for the changes the demo makes.
+SOURCE = "demo"
 
 
 @dataclass
@@ -91,42 +94,40 @@ def load(*, out=None) -> Summary:
 def _load_dataset(spec: dict, organisation: Organisation, *, actor, summary: Summary, write) -> None:
     data = {k: v for k, v in spec.items() if k not in ("organisation", "resources")}
     dataset = Dataset.objects.filter(name=spec["name"]).first()
-    if dataset is None:
-        dataset = services.create_dataset(actor=actor, organisation=organisation, data=data, state=State.ACTIVE)
+    existing = {r.extras.get(SOURCE_KEY): r for r in dataset.resources.all()} if dataset is not None else {}
+    resources, said = [], []
+    with ExitStack() as files:
+        for item in spec["resources"]:
+            path = catalog.FILES_DIR / item["file"]
+            if not path.is_file():
+                raise CommandError(f"Demo file missing: {path}")
+            meta = {k: v for k, v in item.items() if k != "file"}
+            meta["extras"] = {SOURCE_KEY: item["file"]}
+            resource: Resource | None = existing.get(item["file"])
+            upload = None
+            if resource is None or resource.sha256 != sha256_of(path) or not resource.file:
+                upload = File(files.enter_context(path.open("rb")), name=path.name)
+                said.append((f"    uploaded {item['file']} ({path.stat().st_size:,} bytes)", "files uploaded")
+                            if resource is None else (f"    replaced {item['file']} (content changed)", "files replaced"))
+            resources.append(services.ResourceSpec(meta, id=resource.pk if resource is not None else None, upload=upload))
+        # Resources not in the demo catalog (added by hand) stay.
+        result = services.sync_dataset(services.DatasetSpec(
+            data, id=dataset.pk if dataset is not None else None, organisation=organisation, state=State.ACTIVE,
+            resources=resources, remove_unlisted=False), actor=actor, source=SOURCE)
+    if result.created:
         summary.add("datasets created")
     else:
-        before = dataset.modified
-        dataset = services.update_dataset(dataset, actor=actor, data=data, organisation=organisation)
-        if dataset.modified != before:
+        if result.changes:
             summary.add("datasets updated")
-        if dataset.state != State.ACTIVE:
-            dataset = services.publish_dataset(dataset, actor=actor)
+        if result.published:
             summary.add("datasets published")
-
-    existing = {r.extras.get(SOURCE_KEY): r for r in dataset.resources.all()}
-    for position, item in enumerate(spec["resources"]):
-        path = catalog.FILES_DIR / item["file"]
-        if not path.is_file():
-            raise CommandError(f"Demo file missing: {path}")
-        meta = {k: v for k, v in item.items() if k != "file"}
-        meta.update(position=position, extras={SOURCE_KEY: item["file"]})
-        resource: Resource | None = existing.get(item["file"])
-        digest = sha256_of(path)
-        if resource is None:
-            with path.open("rb") as fh:
-                services.add_resource(dataset, actor=actor, data=meta, upload=File(fh, name=path.name))
-            write(f"    uploaded {item['file']} ({path.stat().st_size:,} bytes)")
-            summary.add("files uploaded")
-        elif resource.sha256 != digest or not resource.file:
-            with path.open("rb") as fh:
-                services.update_resource(resource, actor=actor, data=meta, upload=File(fh, name=path.name))
-            write(f"    replaced {item['file']} (content changed)")
-            summary.add("files replaced")
-        else:
-            before = resource.modified
-            resource = services.update_resource(resource, actor=actor, data=meta)
-            if resource.modified != before:
-                summary.add("resources updated")
+    for line, what in said:
+        write(line)
+        summary.add(what)
+    uploaded = {r.pk for r in result.contents_changed}
+    for resource in result.resources_updated:
+        if resource.pk not in uploaded:
+            summary.add("resources updated")
 
 
 class Command(BaseCommand):

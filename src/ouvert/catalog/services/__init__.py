@@ -1,7 +1,11 @@
 """Catalog operations. HTML views, both APIs and the command line call these and nothing else.
 
 Each public function checks permissions, runs in one transaction, records an activity with a
-dotted key, keeps the search index in step and sends its signal.
+dotted key, keeps the search index in step and sends its signal. Each write is made of steps
+(``_insert_dataset``, ``_change_dataset``, ``_publish``, ``_insert_resources``,
+``_change_resource``, ``_remove_resource``) that the single services and ``sync_dataset``
+(``sync``: a whole dataset and its resources at once) share, so both write the same rows,
+history and signals.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 import unicodedata
 import uuid
 from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -26,9 +31,9 @@ from ouvert.core import activity
 from ouvert.core.errors import Conflict, NotFound, ValidationFailed
 from ouvert.core.models import Activity
 
-from . import search, signals
-from .models import Dataset, Resource, State, Tag, Theme
-from .validation import clean_dataset, clean_resource, clean_theme
+from .. import search, signals
+from ..models import Dataset, Resource, State, Tag, Theme
+from ..validation import clean_dataset, clean_resource, clean_theme
 
 TRACKED_DATASET_FIELDS = (
     "name", "title_fr", "title_en", "description_fr", "description_en", "licence", "frequency",
@@ -217,32 +222,95 @@ def _set_themes(dataset: Dataset, cleaned: dict) -> dict:
     return {"themes": (before, after)}
 
 
+def _check_new_state(state: str) -> None:
+    if state not in (State.DRAFT, State.ACTIVE):
+        raise ValidationFailed(fields={"state": [_("A new dataset is a draft or published.")]})
+
+
+def check_state_change(dataset: Dataset, state: str | None) -> None:
+    """Refuse a change of ``dataset``'s state to ``state`` (None: no change) that no one may make:
+    a published dataset never goes back to draft (deleting is ``delete_dataset``)."""
+    if state and dataset.state == State.ACTIVE and state == State.DRAFT:
+        raise ValidationFailed(_("A published dataset cannot go back to draft."),
+                               fields={"state": [_("A published dataset cannot go back to draft.")]})
+
+
+def _sourced(changes: dict, source: str) -> dict:
+    """``changes`` with who asked (``sync_dataset``'s ``source``), when known."""
+    return {**changes, "source": (None, source)} if source else changes
+
+
+def _insert_dataset(*, actor, organisation: Organisation, cleaned: dict, state: str, id: uuid.UUID | None,
+                    source: str = "") -> Dataset:
+    """Write a new dataset and its history (``create_dataset``'s work, inside its transaction)."""
+    if Dataset.objects.filter(name=cleaned["name"]).exists():
+        raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+    dataset = Dataset(organisation=organisation, state=state,
+                      created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    if id is not None:
+        dataset.id = id
+    _apply(dataset, cleaned, TRACKED_DATASET_FIELDS)
+    if state == State.ACTIVE:
+        dataset.published = timezone.now()
+    dataset.save(force_insert=True)
+    changes = {k: (None, v) for k, v in cleaned.items() if k in TRACKED_DATASET_FIELDS and v not in ("", None, {}, [])}
+    changes.update(_set_tags(dataset, cleaned, new=True))
+    changes.update(_set_themes(dataset, cleaned))
+    record_activity("catalog.dataset.created", actor=actor, obj=dataset, dataset=dataset, organisation=organisation,
+                    changes=_sourced(changes, source))
+    if state == State.ACTIVE:  # the same entries as creating a draft, then publishing it
+        record_activity("catalog.dataset.published", actor=actor, obj=dataset, dataset=dataset, organisation=organisation,
+                        changes=_sourced({"state": (State.DRAFT, State.ACTIVE)}, source))
+    return dataset
+
+
+def _change_dataset(dataset: Dataset, *, actor, cleaned: dict, organisation: Organisation | None,
+                    source: str = "") -> dict:
+    """Write the changes of ``cleaned`` to ``dataset`` (locked) and its history; returns them."""
+    if "name" in cleaned and Dataset.objects.filter(name=cleaned["name"]).exclude(pk=dataset.pk).exists():
+        raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
+    changes = _apply(dataset, cleaned, TRACKED_DATASET_FIELDS)
+    if not (dataset.title_fr or dataset.title_en):
+        raise ValidationFailed(fields={"title_fr": [_("Give a title in French or in English (or both).")]})
+    if organisation is not None and organisation.pk != dataset.organisation_id:
+        changes["organisation"] = (dataset.organisation.name, organisation.name)
+        dataset.organisation = organisation
+    changes.update(_set_tags(dataset, cleaned))
+    changes.update(_set_themes(dataset, cleaned))
+    if changes:
+        dataset.save()
+        record_activity("catalog.dataset.updated", actor=actor, obj=dataset, dataset=dataset,
+                        organisation=dataset.organisation, changes=_sourced(changes, source))
+    return changes
+
+
+def _publish(dataset: Dataset, *, actor, source: str = "") -> bool:
+    """Publish ``dataset`` (locked) if it is a draft; True when it was."""
+    if dataset.state == State.ACTIVE:
+        return False
+    if not (dataset.title_fr or dataset.title_en):
+        raise ValidationFailed(fields={"title_fr": [_("Give a title before publishing.")]})
+    dataset.state = State.ACTIVE
+    dataset.published = timezone.now()
+    dataset.save()
+    record_activity("catalog.dataset.published", actor=actor, obj=dataset, dataset=dataset,
+                    organisation=dataset.organisation, changes=_sourced({"state": (State.DRAFT, State.ACTIVE)}, source))
+    return True
+
+
 def create_dataset(*, actor, organisation: Organisation, data: dict, state: str = State.DRAFT,
                    id: uuid.UUID | None = None) -> Dataset:
-    """Create a dataset in ``organisation``; it starts as a draft unless ``state`` says otherwise.
+    """Create a dataset in ``organisation``; it starts as a draft unless ``state`` says otherwise
+    (then its history says it was created and published, as ``publish_dataset`` would).
 
     ``id`` keeps an identifier given elsewhere (an importer keeping another portal's ids).
     """
     permissions.require(actor, "dataset.create", organisation)
     cleaned = clean_dataset(data)
-    if state not in (State.DRAFT, State.ACTIVE):
-        raise ValidationFailed(fields={"state": [_("A new dataset is a draft or published.")]})
+    _check_new_state(state)
     try:
         with transaction.atomic():
-            if Dataset.objects.filter(name=cleaned["name"]).exists():
-                raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
-            dataset = Dataset(organisation=organisation, state=state,
-                              created_by=actor if getattr(actor, "is_authenticated", False) else None)
-            if id is not None:
-                dataset.id = id
-            _apply(dataset, cleaned, TRACKED_DATASET_FIELDS)
-            if state == State.ACTIVE:
-                dataset.published = timezone.now()
-            dataset.save(force_insert=True)
-            changes = {k: (None, v) for k, v in cleaned.items() if k in TRACKED_DATASET_FIELDS and v not in ("", None, {}, [])}
-            changes.update(_set_tags(dataset, cleaned, new=True))
-            changes.update(_set_themes(dataset, cleaned))
-            record_activity("catalog.dataset.created", actor=actor, obj=dataset, dataset=dataset, organisation=organisation, changes=changes)
+            dataset = _insert_dataset(actor=actor, organisation=organisation, cleaned=cleaned, state=state, id=id)
             search.index_dataset(dataset)
     except IntegrityError as exc:
         raise Conflict(_("This name is already taken.")) from exc
@@ -251,31 +319,29 @@ def create_dataset(*, actor, organisation: Organisation, data: dict, state: str 
     return dataset
 
 
-def update_dataset(dataset: Dataset, *, actor, data: dict, organisation: Organisation | None = None) -> Dataset:
-    """Change the fields present in ``data`` (a partial update); ``organisation`` moves it."""
+def update_dataset(dataset: Dataset, *, actor, data: dict, organisation: Organisation | None = None,
+                   state: str | None = None) -> Dataset:
+    """Change the fields present in ``data`` (a partial update); ``organisation`` moves it;
+    ``state`` "active" publishes a draft, "draft" is refused for a published dataset."""
     permissions.require(actor, "dataset.update", dataset)
     if organisation is not None and organisation.pk != dataset.organisation_id:
         permissions.require(actor, "dataset.create", organisation)
+    check_state_change(dataset, state)
     cleaned = clean_dataset(data, partial=True)
     with transaction.atomic():
         dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-        if "name" in cleaned and Dataset.objects.filter(name=cleaned["name"]).exclude(pk=dataset.pk).exists():
-            raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
-        changes = _apply(dataset, cleaned, TRACKED_DATASET_FIELDS)
-        if not (cleaned.get("title_fr", dataset.title_fr) or cleaned.get("title_en", dataset.title_en)):
-            raise ValidationFailed(fields={"title_fr": [_("Give a title in French or in English (or both).")]})
-        if organisation is not None and organisation.pk != dataset.organisation_id:
-            changes["organisation"] = (dataset.organisation.name, organisation.name)
-            dataset.organisation = organisation
-        changes.update(_set_tags(dataset, cleaned))
-        changes.update(_set_themes(dataset, cleaned))
-        if changes:
-            dataset.save()
-            record_activity("catalog.dataset.updated", actor=actor, obj=dataset, dataset=dataset,
-                            organisation=dataset.organisation, changes=changes)
+        check_state_change(dataset, state)
+        changes = _change_dataset(dataset, actor=actor, cleaned=cleaned, organisation=organisation)
+        published = False
+        if state == State.ACTIVE and dataset.state == State.DRAFT:
+            permissions.require(actor, "dataset.publish", dataset)
+            published = _publish(dataset, actor=actor)
+        if changes or published:
             search.index_dataset(dataset)
     if changes:
         transaction.on_commit(lambda: signals.dataset_updated.send(Dataset, dataset=dataset, actor=actor, changes=changes))
+    if published:
+        transaction.on_commit(lambda: signals.dataset_published.send(Dataset, dataset=dataset, actor=actor))
     return dataset
 
 
@@ -284,15 +350,8 @@ def publish_dataset(dataset: Dataset, *, actor) -> Dataset:
     permissions.require(actor, "dataset.publish", dataset)
     with transaction.atomic():
         dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-        if dataset.state == State.ACTIVE:
+        if not _publish(dataset, actor=actor):
             return dataset
-        if not (dataset.title_fr or dataset.title_en):
-            raise ValidationFailed(fields={"title_fr": [_("Give a title before publishing.")]})
-        dataset.state = State.ACTIVE
-        dataset.published = timezone.now()
-        dataset.save()
-        record_activity("catalog.dataset.published", actor=actor, obj=dataset, dataset=dataset,
-                        organisation=dataset.organisation, changes={"state": (State.DRAFT, State.ACTIVE)})
         search.index_dataset(dataset)
     transaction.on_commit(lambda: signals.dataset_published.send(Dataset, dataset=dataset, actor=actor))
     return dataset
@@ -348,14 +407,20 @@ def format_of(filename: str, given: str = "") -> tuple[str, str]:
     return fmt, media
 
 
-def _store_upload(resource: Resource, upload) -> dict:
-    """Save an uploaded file through the storage API; returns the fields it set."""
+def _check_upload(upload) -> int:
+    """The size of an uploaded file, which must be neither empty nor too large."""
     size = getattr(upload, "size", None)
     limit = settings.OUVERT_MAX_UPLOAD_SIZE
     if size is None or size == 0:
         raise ValidationFailed(fields={"file": [_("The file is empty.")]})
     if size > limit:
         raise ValidationFailed(fields={"file": [_("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {"size": f"{size:,}", "limit": f"{limit:,}"}]})
+    return size
+
+
+def _store_upload(resource: Resource, upload) -> dict:
+    """Save an uploaded file through the storage API; returns the fields it set."""
+    size = _check_upload(upload)
     digest = getattr(upload, "sha256", None)
     if not digest:
         hasher = hashlib.sha256()
@@ -383,22 +448,8 @@ def add_resource(dataset: Dataset, *, actor, data: dict, upload=None, id: uuid.U
     cleaned = clean_resource(data, has_file=upload is not None)
     with transaction.atomic():
         dataset = _lock_for_new_resource(dataset)
-        position = cleaned.pop("position", None)
-        if position is None:
-            position = 0 if dataset.last_position is None else dataset.last_position + 1
-        last = dataset.last_position is None or position > dataset.last_position
-        resource = Resource(dataset=dataset, position=position, **cleaned)
-        if id is not None:
-            resource.id = id
-        if upload is not None:
-            for field, value in _store_upload(resource, upload).items():
-                setattr(resource, field, value)
-        else:
-            _as_link(resource)
-        resource.save(force_insert=True)
+        [resource], last = _insert_resources(dataset, [(cleaned, id, upload)], actor=actor)
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
-        record_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
-                        changes=_created_changes(resource))
         _index_added(dataset, [resource], last=last)
     transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
@@ -412,35 +463,54 @@ def add_links(dataset: Dataset, *, actor, links: list[tuple[dict, uuid.UUID | No
     its ``resource_changed`` signal, as with ``add_resource``.
     """
     permissions.require(actor, "dataset.update", dataset)
-    cleaned_links = [(clean_resource(data), id) for data, id in links]
+    cleaned_links = [(clean_resource(data), id, None) for data, id in links]
     if not cleaned_links:
         return []
     with transaction.atomic():
         dataset = _lock_for_new_resource(dataset)
-        highest = dataset.last_position
-        resources = []
-        last = True  # each one after all those before it
-        for cleaned, id in cleaned_links:
-            position = cleaned.pop("position", None)
-            if position is None:
-                position = 0 if highest is None else highest + 1
-            last = last and (highest is None or position > highest)
-            highest = position if highest is None else max(highest, position)
-            resource = Resource(dataset=dataset, position=position, **cleaned)
-            if id is not None:
-                resource.id = id
-            _as_link(resource)
-            resources.append(resource)
-        Resource.objects.bulk_create(resources)
+        resources, last = _insert_resources(dataset, cleaned_links, actor=actor)
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
-        activity.record_activities([
-            _activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset,
-                      organisation=dataset.organisation, changes=_created_changes(resource))
-            for resource in resources])
         _index_added(dataset, resources, last=last)
     for resource in resources:
         transaction.on_commit(lambda resource=resource: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resources
+
+
+def _insert_resources(dataset: Dataset, items: list[tuple[dict, uuid.UUID | None, Any]], *, actor,
+                      source: str = "") -> tuple[list[Resource], bool]:
+    """Write new resources of ``dataset`` (read by ``_lock_for_new_resource``), each from its
+    ``(cleaned, id, upload)`` in order, with their history; a resource without ``position``
+    goes after all the others. Returns them, and whether each comes after all those before it."""
+    highest = dataset.last_position
+    resources = []
+    last = True
+    for cleaned, id, upload in items:
+        cleaned = dict(cleaned)
+        position = cleaned.pop("position", None)
+        if position is None:
+            position = 0 if highest is None else highest + 1
+        last = last and (highest is None or position > highest)
+        highest = position if highest is None else max(highest, position)
+        resource = Resource(dataset=dataset, position=position, **cleaned)
+        if id is not None:
+            resource.id = id
+        if upload is not None:
+            for field, value in _store_upload(resource, upload).items():
+                setattr(resource, field, value)
+        else:
+            _as_link(resource)
+        resources.append(resource)
+    entries = [_activity("catalog.resource.created", actor=actor, obj=resource, dataset=dataset,
+                         organisation=dataset.organisation, changes=_sourced(_created_changes(resource), source))
+               for resource in resources]
+    if len(resources) == 1:
+        resources[0].save(force_insert=True)
+        entries[0].save(force_insert=True)
+    else:
+        Resource.objects.bulk_create(resources)
+        activity.record_activities(entries)
+    dataset.last_position = highest
+    return resources, last
 
 
 def _index_added(dataset: Dataset, resources: list[Resource], *, last: bool) -> None:
@@ -477,6 +547,33 @@ def _created_changes(resource: Resource) -> dict:
             if getattr(resource, k)}
 
 
+def _change_resource(resource: Resource, dataset: Dataset, *, actor, cleaned: dict, upload=None,
+                     source: str = "") -> tuple[dict, bool]:
+    """Write the changes of ``cleaned`` (and ``upload``) to ``resource`` (locked) and its
+    history; returns them, and whether its content (file or link) changed."""
+    changes = _apply(resource, cleaned, ("title_fr", "title_en", "description_fr", "description_en", "format", "position", "extras"))
+    content_changed = False
+    if upload is not None:
+        before = {k: getattr(resource, k) for k in ("filename", "size", "sha256", "url")}
+        for field, value in _store_upload(resource, upload).items():
+            setattr(resource, field, value)
+        changes.update({k: (before[k], getattr(resource, k)) for k in before if before[k] != getattr(resource, k)})
+        content_changed = True
+    elif cleaned.get("url") and cleaned["url"] != resource.url:
+        changes["url"] = (resource.url, cleaned["url"])
+        if resource.file:
+            storage, old_name = resource.file.storage, resource.file.name
+            transaction.on_commit(lambda: storage.delete(old_name))
+        resource.kind, resource.url, resource.file = Resource.Kind.URL, cleaned["url"], None
+        resource.size, resource.sha256 = None, ""
+        content_changed = True
+    if changes:
+        resource.save()
+        record_activity("catalog.resource.updated", actor=actor, obj=resource, dataset=dataset,
+                        organisation=dataset.organisation, changes=_sourced(changes, source))
+    return changes, content_changed
+
+
 def update_resource(resource: Resource, *, actor, data: dict, upload=None) -> Resource:
     """Change a resource's metadata, replace its file, or turn it into a link."""
     dataset = resource.dataset
@@ -484,30 +581,23 @@ def update_resource(resource: Resource, *, actor, data: dict, upload=None) -> Re
     cleaned = clean_resource(data, partial=True, has_file=upload is not None)
     with transaction.atomic():
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
-        changes = _apply(resource, cleaned, ("title_fr", "title_en", "description_fr", "description_en", "format", "position", "extras"))
-        content_changed = False
-        if upload is not None:
-            before = {k: getattr(resource, k) for k in ("filename", "size", "sha256", "url")}
-            for field, value in _store_upload(resource, upload).items():
-                setattr(resource, field, value)
-            changes.update({k: (before[k], getattr(resource, k)) for k in before if before[k] != getattr(resource, k)})
-            content_changed = True
-        elif cleaned.get("url") and cleaned["url"] != resource.url:
-            changes["url"] = (resource.url, cleaned["url"])
-            if resource.file:
-                storage, old_name = resource.file.storage, resource.file.name
-                transaction.on_commit(lambda: storage.delete(old_name))
-            resource.kind, resource.url, resource.file = Resource.Kind.URL, cleaned["url"], None
-            resource.size, resource.sha256 = None, ""
-            content_changed = True
+        changes, content_changed = _change_resource(resource, dataset, actor=actor, cleaned=cleaned, upload=upload)
         if changes:
-            resource.save()
             Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
-            record_activity("catalog.resource.updated", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation, changes=changes)
             search.index_dataset(dataset)
     if content_changed:
         transaction.on_commit(lambda: signals.resource_changed.send(Resource, resource=resource, actor=actor))
     return resource
+
+
+def _remove_resource(resource: Resource, dataset: Dataset, *, actor, source: str = "") -> None:
+    """Delete ``resource`` and its file (after the commit), with its history entry."""
+    record_activity("catalog.resource.deleted", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
+                    changes=_sourced({"filename": (resource.filename or resource.url, None)}, source))
+    if resource.file:
+        storage, name = resource.file.storage, resource.file.name
+        transaction.on_commit(lambda: storage.delete(name))
+    resource.delete()
 
 
 def delete_resource(resource: Resource, *, actor) -> None:
@@ -515,12 +605,7 @@ def delete_resource(resource: Resource, *, actor) -> None:
     permissions.require(actor, "dataset.update", dataset)
     resource_id = resource.pk
     with transaction.atomic():
-        record_activity("catalog.resource.deleted", actor=actor, obj=resource, dataset=dataset, organisation=dataset.organisation,
-                        changes={"filename": (resource.filename or resource.url, None)})
-        if resource.file:
-            storage, name = resource.file.storage, resource.file.name
-            transaction.on_commit(lambda: storage.delete(name))
-        resource.delete()
+        _remove_resource(resource, dataset, actor=actor)
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         search.index_dataset(dataset)
     transaction.on_commit(lambda: signals.resource_deleted.send(Resource, dataset=dataset, resource_id=resource_id, actor=actor))
@@ -543,3 +628,7 @@ def reorder_resources(dataset: Dataset, *, actor, order: list[str]) -> None:
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
         record_activity("catalog.resource.reordered", actor=actor, obj=dataset, dataset=dataset, organisation=dataset.organisation,
                         changes={"order": (before, wanted)})
+
+
+# The write path of whole datasets, made of the steps above.
+from .sync import DatasetSpec, ResourceSpec, SyncResult, sync_dataset  # noqa: E402, F401
