@@ -34,3 +34,4 @@ class CatalogConfig(AppConfig):
         followables.register(Organisation, kind="organisation", key=lambda organisation: organisation.name,
                              can_view=lambda actor, organisation: organisation.state != State.DELETED,
                              lookup=lambda key, *, actor: accounts.get_organisation(key))
+        from . import permissions as _rules  # noqa: F401 - registers the catalog's permission rules
