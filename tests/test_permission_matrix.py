@@ -28,7 +28,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from ouvert.accounts import permissions
-from ouvert.core.testing import make_organisation, make_sysadmin, make_user
+from tests.support.factories import make_organisation, make_sysadmin, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -227,7 +227,7 @@ REUSE = API.schema("Reuse", {
 
 
 def reuse_data(reuse: Reuse, *, actor) -> dict:
-    challenges = [c for c in reuse.challenges.all() if c.is_public]
+    challenges = [c for c in reuse.challenges.all() if permissions.can(actor, "challenge.view", c)]
     return {
         "id": str(reuse.pk), "kind": reuse.kind, "title": bilingual(reuse, "title"),
         "description": bilingual(reuse, "description"), "url": reuse.url,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ouvert.accounts.services import remove_membership, set_membership
 from ouvert.catalog import services
-from ouvert.core.testing import _root, make_dataset
+from tests.support.factories import _root, make_dataset
 
 THEME = "mx-theme"
 ACTIVE = {"state": "active"}

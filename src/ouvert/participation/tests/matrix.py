@@ -14,9 +14,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from ouvert.catalog import services as catalog
-from ouvert.core.testing import _root, make_dataset
 from ouvert.participation import export, services
 from ouvert.participation.models import Challenge, Comment, Consultation, Idea, Moderation, Reuse
+from tests.support.factories import _root, make_dataset
 
 from .factories import make_challenge
 
