@@ -22,6 +22,7 @@ class CatalogConfig(AppConfig):
         from ouvert.accounts.signals import organisation_changed
         from ouvert.notifications import followables
 
+        from . import permissions as _rules  # noqa: F401 - registers the catalog's permission rules
         from . import services
         from .models import Dataset, State
 
@@ -34,4 +35,3 @@ class CatalogConfig(AppConfig):
         followables.register(Organisation, kind="organisation", key=lambda organisation: organisation.name,
                              can_view=lambda actor, organisation: organisation.state != State.DELETED,
                              lookup=lambda key, *, actor: accounts.get_organisation(key))
-        from . import permissions as _rules  # noqa: F401 - registers the catalog's permission rules
