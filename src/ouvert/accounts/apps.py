@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     name = "ouvert.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # Importing the engine registers accounts' own rules (organisations, users, tokens).
+        from . import permissions  # noqa: F401

@@ -22,6 +22,7 @@ class CatalogConfig(AppConfig):
         from ouvert.accounts.signals import organisation_changed
         from ouvert.notifications import followables
 
+        from . import permissions as _rules  # noqa: F401 - registers the catalog's permission rules
         from . import services
         from .models import Dataset, State
 

@@ -11,7 +11,6 @@ import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
-from ouvert.accounts.permissions import can, editable_organisations, visible_datasets
+from ouvert.accounts.permissions import can, editable_organisations
 from ouvert.core import renderers
 from ouvert.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.i18n import current_language
@@ -32,6 +31,7 @@ from ouvert.web.errors import domain_errors
 from . import serializers, services
 from .forms import DatasetForm, ResourceForm
 from .models import Resource, State, Theme
+from .permissions import visible_datasets
 from .search import FACETS, SORTS, search_datasets
 
 PAGE_SIZE = 20
@@ -245,15 +245,9 @@ def resource_download(request, name, resource_id, filename):
     return response
 
 
-def _dataset_counts(request) -> dict:
-    """Visible published datasets per organisation id (counts never include what the reader can't see)."""
-    rows = (visible_datasets(request.user).filter(state=State.ACTIVE)
-            .values("organisation_id").annotate(n=Count("id")).order_by())
-    return {row["organisation_id"]: row["n"] for row in rows}
-
-
 def organisation_list(request):
-    counts = _dataset_counts(request)
+    # Counts never include what the reader can't see.
+    counts = services.published_dataset_counts(actor=request.user, by="organisation")
     organisations = [(org, counts.get(org.pk, 0)) for org in Organisation.objects.exclude(state=State.DELETED)]
     return render(request, "catalog/organisations.html", {"organisations": organisations})
 
@@ -271,9 +265,7 @@ def organisation_detail(request, name):
 
 
 def theme_list(request):
-    rows = (visible_datasets(request.user).filter(state=State.ACTIVE)
-            .values("themes").annotate(n=Count("id", distinct=True)).order_by())
-    counts = {row["themes"]: row["n"] for row in rows}
+    counts = services.published_dataset_counts(actor=request.user, by="theme")
     themes = [(theme, counts.get(theme.pk, 0)) for theme in Theme.objects.all()]
     return render(request, "catalog/themes.html", {"themes": themes})
 

@@ -8,4 +8,5 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self):
+        from . import permissions  # noqa: F401 - registers who may flag and moderate
         from .checks import builtin  # noqa: F401 - registers the built-in checks

@@ -23,6 +23,7 @@ from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Param, Response, pa
 from ouvert.api.v1.serializers import page_schema
 from ouvert.api.v1.validation import renamed
 from ouvert.catalog.models import Dataset
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.moderation import rules
 from ouvert.moderation import services as moderation
@@ -90,7 +91,7 @@ class _Unknown(Exception):
 def _dataset(name: str | None, actor):
     if not name:
         return None
-    dataset = permissions.visible_datasets(actor, Dataset.objects.filter(name=name.lower())).first()
+    dataset = visible_datasets(actor, Dataset.objects.filter(name=name.lower())).first()
     if dataset is None:
         raise _Unknown
     return dataset

@@ -13,8 +13,8 @@ class ParticipationConfig(AppConfig):
         from ouvert.notifications import followables
 
         from . import moderated, services
+        from . import permissions as _rules  # noqa: F401 - registers participation's permission rules
         from .models import Challenge, Idea
-        from .services.ideas import can_see
         from .views.panels import dataset_panel
 
         moderated.register()
@@ -23,5 +23,5 @@ class ParticipationConfig(AppConfig):
         followables.register(Challenge, kind="challenge", key=lambda challenge: challenge.name,
                              can_view=lambda actor, challenge: permissions.can(actor, "challenge.view", challenge),
                              lookup=lambda key, *, actor: services.get_challenge(key, actor=actor))
-        followables.register(Idea, kind="idea", can_view=lambda actor, idea: can_see(idea, actor),
+        followables.register(Idea, kind="idea", can_view=lambda actor, idea: permissions.can(actor, "idea.view", idea),
                              lookup=lambda key, *, actor: services.get_idea(key, actor=actor))

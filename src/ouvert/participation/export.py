@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ouvert.accounts import permissions
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.moderation.checks.personal import redact
 
-from .models import Challenge, Comment, Idea, Moderation, Reuse
+from .models import Idea, Moderation
 
 LICENCE = {"name": "OGL-Canada-2.0", "path": "https://open.canada.ca/en/open-government-licence-canada",
            "title": "Open Government Licence - Canada"}
@@ -104,17 +107,19 @@ REUSE_FIELDS = [
 
 
 def _tables():
-    challenges = Challenge.objects.filter(status__in=[Challenge.Status.PUBLISHED, Challenge.Status.CLOSED])
-    ideas = Idea.objects.filter(challenge__in=challenges, moderation=Moderation.VISIBLE).exclude(status=Idea.Status.WITHDRAWN)
-    comments = Comment.objects.filter(idea__in=ideas, moderation=Moderation.VISIBLE)
+    # What anyone may see (each kind's queryset face for an anonymous visitor), nothing more.
+    challenges = permissions.visible(None, "challenge")
+    ideas = permissions.visible(None, "idea").exclude(status=Idea.Status.WITHDRAWN)
+    comments = permissions.visible(None, "comment").filter(idea__in=ideas)
     # A reply whose parent is not public would point nowhere: leave such threads out.
     comments = comments.exclude(parent__isnull=False, parent__moderation__in=[m for m in Moderation.values if m != Moderation.VISIBLE])
-    reuses = Reuse.objects.filter(moderation=Moderation.VISIBLE)
+    reuses = permissions.visible(None, "reuse")
+    datasets = Prefetch("datasets", visible_datasets(None))
     return [
-        ("challenges", "Challenges", CHALLENGE_FIELDS, challenges.select_related("organisation").prefetch_related("datasets").order_by("created", "id"), None),
-        ("ideas", "Ideas", IDEA_FIELDS, ideas.prefetch_related("datasets").order_by("created", "id"), ("challenge", "challenges")),
+        ("challenges", "Challenges", CHALLENGE_FIELDS, challenges.select_related("organisation").prefetch_related(datasets).order_by("created", "id"), None),
+        ("ideas", "Ideas", IDEA_FIELDS, ideas.prefetch_related(datasets).order_by("created", "id"), ("challenge", "challenges")),
         ("comments", "Comments", COMMENT_FIELDS, comments.order_by("created", "id"), ("idea", "ideas")),
-        ("reuses", "Reuses (showcase)", REUSE_FIELDS, reuses.prefetch_related("datasets", "challenges").order_by("created", "id"), None),
+        ("reuses", "Reuses (showcase)", REUSE_FIELDS, reuses.prefetch_related(datasets, Prefetch("challenges", challenges)).order_by("created", "id"), None),
     ]
 
 

@@ -100,8 +100,7 @@ def challenge_summary(challenge: Challenge) -> dict:
 
 
 def challenge_data(challenge: Challenge, *, actor, idea_count: int) -> dict:
-    manage = permissions.can(actor, "consultation.manage", challenge)
-    consultations = [c for c in challenge.consultations.all() if c.status != Consultation.Status.DRAFT or manage]
+    consultations = [c for c in challenge.consultations.all() if permissions.can(actor, "consultation.view", c)]
     return {
         **challenge_summary(challenge), "problem": bilingual(challenge, "problem"),
         "organisation": summary_data(challenge.organisation), "status": challenge.status,
@@ -228,7 +227,7 @@ REUSE = API.schema("Reuse", {
 
 
 def reuse_data(reuse: Reuse, *, actor) -> dict:
-    challenges = [c for c in reuse.challenges.all() if c.is_public]
+    challenges = [c for c in reuse.challenges.all() if permissions.can(actor, "challenge.view", c)]
     return {
         "id": str(reuse.pk), "kind": reuse.kind, "title": bilingual(reuse, "title"),
         "description": bilingual(reuse, "description"), "url": reuse.url,

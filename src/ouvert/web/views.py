@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from ouvert.accounts.models import Organisation
-from ouvert.accounts.permissions import visible_datasets
+from ouvert.catalog import services
 from ouvert.catalog.models import State, Theme
 
 
 def home(request):
-    published = visible_datasets(request.user).filter(state=State.ACTIVE)
+    published = services.published_datasets(actor=request.user)
     latest = published.select_related("organisation").order_by("-published", "-modified")[:6]
     return render(request, "web/home.html", {
         "latest": latest,

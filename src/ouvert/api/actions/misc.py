@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
-from ouvert.catalog.models import Licence, State, Tag
+from ouvert.catalog import services as catalog
+from ouvert.catalog.models import Licence, Tag
 from ouvert.catalog.serializers import ckan_time, licence_dict
 from ouvert.core.errors import NotFound
 
@@ -27,7 +28,7 @@ def tag_list(call: Call) -> list:
     Parameters: ``query`` (text the tag contains), ``all_fields`` (dicts with the tag's
     language instead of names).
     """
-    published = permissions.visible_datasets(call.actor).filter(state=State.ACTIVE)
+    published = catalog.published_datasets(actor=call.actor)
     tags = Tag.objects.filter(datasets__in=published.order_by().values("pk")).distinct().order_by("name", "language")
     query = params.text(call.params, "query") or params.text(call.params, "q")
     if query:
@@ -77,7 +78,7 @@ def user_show(call: Call) -> dict:
     caller may see).
     """
     user = accounts.get_user(params.identifier(call.params, alternatives=("user_obj",)))
-    created = permissions.visible_datasets(call.actor).filter(state=State.ACTIVE, created_by=user)
+    created = catalog.published_datasets(actor=call.actor, created_by=user)
     result = {
         "id": str(user.pk), "name": user.username, "display_name": user.public_name,
         "fullname": user.display_name or None, "created": ckan_time(user.date_joined), "state": "active",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
@@ -23,17 +23,7 @@ ORGANISATION_SORTS = {"name asc": ("name",), "name desc": ("-name",), "name": ("
                       "package_count desc": None, "package_count asc": None}
 
 
-def _published(actor):
-    """Published datasets the caller may see: what package counts and shown datasets count."""
-    return permissions.visible_datasets(actor).filter(state=State.ACTIVE)
-
-
-def _counts(actor, lookup: str) -> dict:
-    rows = _published(actor).order_by().values(lookup).annotate(n=Count("pk", distinct=True)).values_list(lookup, "n")
-    return {key: n for key, n in rows if key is not None}
-
-
-def _group_list(call: Call, objects, to_dict, lookup: str, names_key: str):
+def _group_list(call: Call, objects, to_dict, by: str, names_key: str):
     given = call.params
     all_fields = params.boolean(given, "all_fields")
     limit = params.integer(given, "limit", MAX_LIST if not all_fields else 25, maximum=MAX_LIST)
@@ -47,7 +37,7 @@ def _group_list(call: Call, objects, to_dict, lookup: str, names_key: str):
     text = params.text(given, "q")
     if text:
         objects = objects.filter(Q(name__icontains=text) | Q(title_fr__icontains=text) | Q(title_en__icontains=text))
-    counts = _counts(call.actor, lookup)
+    counts = services.published_dataset_counts(actor=call.actor, by=by)
     ordering = ORGANISATION_SORTS[sort]
     ordering = [o.format(title=f"title_{call.language}") for o in ordering or ()]
     items = list(objects.order_by(*ordering)) if ordering else sorted(
@@ -77,7 +67,7 @@ def organization_list(call: Call) -> list:
     datasets the caller may see.
     """
     return _group_list(call, Organisation.objects.exclude(state=State.DELETED), organisation_dict,
-                       "organisation_id", "organizations")
+                       "organisation", "organizations")
 
 
 @action("organization_show", auth=ANYONE)
@@ -93,7 +83,7 @@ def organization_show(call: Call) -> dict:
     if params.boolean(call.params, "include_users", True) and permissions.can(call.actor, "organisation.view_members", organisation):
         result["users"] = [{"id": str(m.user.pk), "name": m.user.username, "display_name": m.user.public_name,
                             "capacity": m.role} for m in accounts.list_members(organisation, actor=call.actor)]
-    return _with_datasets(result, _published(call.actor).filter(organisation=organisation), call)
+    return _with_datasets(result, services.published_datasets(actor=call.actor, organisation=organisation), call)
 
 
 def _set_users(organisation, users, *, actor) -> None:
@@ -154,7 +144,7 @@ def group_list(call: Call) -> list:
 
     Parameters as ``organization_list`` (``groups`` instead of ``organizations``).
     """
-    return _group_list(call, Theme.objects.all(), theme_dict, "themes", "groups")
+    return _group_list(call, Theme.objects.all(), theme_dict, "theme", "groups")
 
 
 @action("group_show", auth=ANYONE)
@@ -165,7 +155,7 @@ def group_show(call: Call) -> dict:
     """
     theme = services.get_theme(params.identifier(call.params))
     result = {**theme_dict(theme, call.language), "type": "group", "is_organization": False, "state": "active"}
-    return _with_datasets(result, _published(call.actor).filter(themes=theme), call)
+    return _with_datasets(result, services.published_datasets(actor=call.actor, theme=theme), call)
 
 
 @action("group_create", methods=WRITE, auth="theme.manage")

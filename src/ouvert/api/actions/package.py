@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
 from ouvert.catalog import services
 from ouvert.catalog.models import Dataset, State
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.catalog.serializers import ckan_time, resource_dict
 from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.core.models import Activity
@@ -24,7 +24,7 @@ ACTIVITY_TYPES = {"catalog.dataset.created": "new package", "catalog.dataset.del
 def _listed(actor, given: dict):
     """Datasets for the list actions: published and public unless asked (and allowed) otherwise."""
     states = [State.ACTIVE, State.DRAFT] if params.boolean(given, "include_drafts") else [State.ACTIVE]
-    qs = permissions.visible_datasets(actor).filter(state__in=states)
+    qs = visible_datasets(actor).filter(state__in=states)
     if not params.boolean(given, "include_private"):
         qs = qs.filter(private=False)
     return qs

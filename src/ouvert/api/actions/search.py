@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
-from ouvert.accounts import permissions
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import search
 from ouvert.catalog.models import Dataset, Licence, State, Theme
+from ouvert.catalog.permissions import visible_datasets
 
 from .. import params
 from ..errors import SearchQueryError
@@ -140,7 +140,7 @@ def _search_plan(query: Query, actor) -> tuple[dict, str] | None:
         if clause.negated or clause.field not in FACETS or FACETS[clause.field] in filters:
             return None
         filters[FACETS[clause.field]] = list(clause.values)
-    if not query.include_private and permissions.visible_datasets(actor).filter(private=True).exists():
+    if not query.include_private and visible_datasets(actor).filter(private=True).exists():
         return None
     return filters, sort
 
@@ -212,7 +212,7 @@ def _condition(clause: Clause) -> Q:
 
 def _run_queryset(query: Query, actor, language: str):
     states = [State.ACTIVE, State.DRAFT] if query.include_drafts else [State.ACTIVE]
-    qs = permissions.visible_datasets(actor).filter(state__in=states)
+    qs = visible_datasets(actor).filter(state__in=states)
     if not query.include_private:
         qs = qs.filter(private=False)
     rank = None

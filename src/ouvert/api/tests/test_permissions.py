@@ -1,5 +1,6 @@
-"""The permission matrix: for every read action, who sees private and draft datasets, their
-resources and any count of them."""
+"""The permission matrix of the CKAN-compatible API: for every read action, who sees private and
+draft datasets, their resources and any count of them. (Every kind through every surface:
+``tests/test_permission_matrix.py``.)"""
 
 import json
 

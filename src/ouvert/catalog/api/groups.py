@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
-from ouvert.accounts import permissions
 from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.api.v1 import paging
@@ -20,13 +18,6 @@ TAG = API.tag("organisations", gettext_lazy("Organisations, themes and licences.
 NAME = path_param("name", gettext_lazy("The name or id."))
 
 
-def _counts(actor, lookup: str) -> dict:
-    """Published datasets the caller may see, counted by ``lookup``."""
-    rows = (permissions.visible_datasets(actor).filter(state=State.ACTIVE).order_by().values(lookup)
-            .annotate(n=Count("pk", distinct=True)).values_list(lookup, "n"))
-    return {key: n for key, n in rows if key is not None}
-
-
 @API.operation("GET", "/organisations", summary=gettext_lazy("List organisations"), tag=TAG,
                params=paging.params(100),
                responses={200: Response(gettext_lazy("Organisations by name."),
@@ -36,7 +27,7 @@ def _counts(actor, lookup: str) -> dict:
                    "see."))
 def list_organisations(call):
     total, items = paging.sliced(call, Organisation.objects.exclude(state=State.DELETED).order_by("name"))
-    counts = _counts(call.actor, "organisation_id")
+    counts = services.published_dataset_counts(actor=call.actor, by="organisation")
     return paging.page(call, total, [organisation_data(o, counts.get(o.pk, 0)) for o in items])
 
 
@@ -47,7 +38,7 @@ def list_organisations(call):
                    "One organisation (search its datasets with `/datasets?organisation=name`)."))
 def get_organisation(call):
     organisation = accounts.get_organisation(call.params["name"])
-    count = permissions.visible_datasets(call.actor).filter(state=State.ACTIVE, organisation=organisation).count()
+    count = services.published_datasets(actor=call.actor, organisation=organisation).count()
     return organisation_data(organisation, count)
 
 
@@ -57,7 +48,7 @@ def get_organisation(call):
                    "The themes, by name, with the number of published datasets the caller may see."))
 def list_themes(call):
     total, items = paging.sliced(call, Theme.objects.order_by("name"))
-    counts = _counts(call.actor, "themes")
+    counts = services.published_dataset_counts(actor=call.actor, by="theme")
     return paging.page(call, total, [theme_data(t, counts.get(t.pk, 0)) for t in items])
 
 
@@ -67,7 +58,7 @@ def list_themes(call):
                    "One theme (search its datasets with `/datasets?theme=name`)."))
 def get_theme(call):
     theme = services.get_theme(call.params["name"])
-    count = permissions.visible_datasets(call.actor).filter(state=State.ACTIVE, themes=theme).count()
+    count = services.published_datasets(actor=call.actor, theme=theme).count()
     return theme_data(theme, count)
 
 

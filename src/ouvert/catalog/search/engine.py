@@ -24,9 +24,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from ouvert.accounts.permissions import dataset_visibility
 from ouvert.core.i18n import current_language, pick
 
+from ..permissions import dataset_visibility
 from . import memory
 from .backends import get_backend
 from .backends.base import ENTRIES, VALUE_BITS, VALUE_MASK

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from ouvert.core.models import Activity
 
 from .. import search, signals
 from ..models import Dataset, Resource, State, Tag, Theme
+from ..permissions import visible_datasets
 from ..validation import clean_dataset, clean_resource, clean_theme
 
 TRACKED_DATASET_FIELDS = (
@@ -139,6 +140,31 @@ def get_theme(name_or_id: str) -> Theme:
         return Theme.objects.get(name=str(name_or_id).lower())
     except Theme.DoesNotExist:
         raise NotFound(_("Theme not found.")) from None
+
+
+# --- what an actor sees, and how many ------------------------------------------------------
+
+def published_datasets(*, actor, organisation: Organisation | None = None, theme: Theme | None = None,
+                       created_by=None) -> QuerySet:
+    """The published datasets ``actor`` may see (private ones of their organisations included),
+    optionally of one organisation, theme or author: what the catalog's lists show and counts count."""
+    qs = visible_datasets(actor).filter(state=State.ACTIVE)
+    if organisation is not None:
+        qs = qs.filter(organisation=organisation)
+    if theme is not None:
+        qs = qs.filter(themes=theme)
+    if created_by is not None:
+        qs = qs.filter(created_by=created_by)
+    return qs
+
+
+def published_dataset_counts(*, actor, by: str) -> dict:
+    """How many published datasets ``actor`` may see, per organisation id (``by="organisation"``)
+    or per theme id (``by="theme"``); groups with none are left out."""
+    lookup = {"organisation": "organisation_id", "theme": "themes"}[by]
+    rows = (published_datasets(actor=actor).order_by().values(lookup)
+            .annotate(n=Count("pk", distinct=True)).values_list(lookup, "n"))
+    return {key: n for key, n in rows if key is not None}
 
 
 # --- themes ------------------------------------------------------------------------------

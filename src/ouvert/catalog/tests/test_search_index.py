@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from ouvert.accounts.permissions import visible_datasets
 from ouvert.catalog import search, services
 from ouvert.catalog.models import Dataset, Resource
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.catalog.search.backends import base
 from ouvert.catalog.search.backends.base import unpack_code
 from ouvert.catalog.search.documents import build_document

@@ -199,3 +199,26 @@ def test_dataset_revision_agrees_with_get_dataset():
                     assert current == (found.pk, found.revisions), (actor, identifier)
     assert services.dataset_revision("nowhere", actor=root) is None
     assert services.dataset_revision(str(uuid.uuid4()), actor=root) is None
+
+
+def test_published_datasets_and_their_counts_hold_only_what_the_actor_may_see():
+    member, root = make_user(), make_user(sysadmin=True)
+    org, other = make_organisation(members=[member]), make_organisation()
+    services.create_theme(actor=root, data={"name": "eau", "title_fr": "Eau", "title_en": "Water"})
+    make_dataset(org, "public", themes=["eau"])
+    make_dataset(org, "prive", private=True, themes=["eau"])
+    make_dataset(org, "brouillon", state="draft", themes=["eau"])
+    make_dataset(other, "ailleurs", private=True)
+    theme = services.get_theme("eau")
+
+    def names(actor, **narrowed):
+        return sorted(services.published_datasets(actor=actor, **narrowed).values_list("name", flat=True))
+
+    assert names(None) == ["public"]
+    assert names(member) == ["prive", "public"]
+    assert names(root) == ["ailleurs", "prive", "public"]
+    assert names(member, organisation=other) == [] and names(member, theme=theme) == ["prive", "public"]
+    assert services.published_dataset_counts(actor=None, by="organisation") == {org.pk: 1}
+    assert services.published_dataset_counts(actor=member, by="organisation") == {org.pk: 2}
+    assert services.published_dataset_counts(actor=root, by="organisation") == {org.pk: 2, other.pk: 1}
+    assert services.published_dataset_counts(actor=member, by="theme") == {theme.pk: 2}

@@ -72,9 +72,6 @@ ADAPTERS = ("views", "api", "forms", "urls", "templatetags")
 
 #: Today's exceptions: (importing module, imported module) → why, and what removes it.
 ALLOWED: dict[tuple[str, str], str] = {
-    # --- accounts below the domains: the permission rules still live with accounts (each app
-    # registers its own permission rules).
-    ("ouvert.accounts.permissions", "ouvert.catalog.models"): "permission rules of catalog",
     # --- core below everything.
     ("ouvert.core.management.commands.bootstrap", "ouvert.catalog.models"):
         "bootstrap loads the demo catalog when it is empty; a registered bootstrap step would not",

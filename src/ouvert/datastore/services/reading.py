@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ouvert.accounts import permissions
 from ouvert.catalog import services as catalog
 from ouvert.catalog.models import Resource, State
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import NotFound, ValidationFailed
 
 from .. import query
@@ -139,7 +140,7 @@ def describe_table(resource_id, *, actor, language: str | None = None) -> dict:
 
 def readable_tables(actor) -> dict[str, str]:
     """Table name (resource id) → Parquet path, for every served table the actor may read."""
-    visible = permissions.visible_datasets(actor)
+    visible = visible_datasets(actor)
     rows = (DataTable.objects.filter(active_version__isnull=False,
                                      active_version__status=VersionStatus.READY,
                                      resource__dataset__in=visible)

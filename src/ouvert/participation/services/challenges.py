@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -222,19 +221,14 @@ def get_challenge(name_or_id: str, *, actor) -> Challenge:
 
 
 def visible_challenges(*, actor):
-    """The challenges ``actor`` may see (the ``challenge.view`` rule as a queryset): public ones,
+    """The challenges ``actor`` may see (the queryset face of ``challenge.view``): public ones,
     and the drafts of the organisations they belong to."""
-    qs = Challenge.objects.all()
-    if permissions.is_sysadmin(actor):
-        return qs
-    public = Q(status__in=[Challenge.Status.PUBLISHED, Challenge.Status.CLOSED])
-    if is_authenticated(actor):
-        return qs.filter(public | Q(organisation__memberships__user=actor)).distinct()
-    return qs.filter(public)
+    return permissions.visible(actor, "challenge")
 
 
 def public_challenges():
-    return Challenge.objects.filter(status__in=[Challenge.Status.PUBLISHED, Challenge.Status.CLOSED])
+    """The challenges everyone may see (published and closed ones)."""
+    return permissions.visible(None, "challenge")
 
 
 def challenges_for_dataset(dataset):

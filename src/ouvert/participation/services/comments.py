@@ -72,19 +72,12 @@ def get_comment(comment_id, *, actor) -> Comment:
     """The comment if ``actor`` may see it: visible ones on ideas they may see; held or hidden
     ones for their author and the moderators."""
     from ._common import by_id
-    from .ideas import can_see
 
     comment = by_id(Comment.objects.select_related("idea", "idea__challenge", "idea__challenge__organisation"),
                     comment_id, _("Comment not found."))
-    if not can_see(comment.idea, actor):
+    if not permissions.can(actor, "comment.view", comment):
         raise NotFound(_("Comment not found."))
-    if comment.moderation == Moderation.VISIBLE:
-        return comment
-    if getattr(actor, "is_authenticated", False) and comment.author_id == actor.pk:
-        return comment
-    if permissions.can(actor, "participation.moderate", comment.idea.challenge.organisation):
-        return comment
-    raise NotFound(_("Comment not found."))
+    return comment
 
 
 def refresh_comment_count(idea_id) -> None:

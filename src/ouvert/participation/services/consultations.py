@@ -196,9 +196,7 @@ def _int(value):
 
 def get_consultation(consultation_id, *, actor) -> Consultation:
     consultation = Consultation.objects.select_related("challenge").filter(pk=consultation_id).first()
-    if consultation is None or not permissions.can(actor, "challenge.view", consultation.challenge) or (
-            consultation.status == Consultation.Status.DRAFT
-            and not permissions.can(actor, "consultation.manage", consultation.challenge)):
+    if consultation is None or not permissions.can(actor, "consultation.view", consultation):
         raise NotFound(_("Consultation not found."))
     return consultation
 

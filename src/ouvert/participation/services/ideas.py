@@ -210,21 +210,11 @@ def answer_idea(idea: Idea, *, actor, answer_fr: str | None = None, answer_en: s
 
 # --- reading -----------------------------------------------------------------------------
 
-def can_see(idea: Idea, actor) -> bool:
-    if not permissions.can(actor, "challenge.view", idea.challenge):
-        return False
-    if idea.moderation == Moderation.VISIBLE:
-        return True
-    if actor is not None and getattr(actor, "is_authenticated", False) and idea.author_id == actor.pk:
-        return True
-    return permissions.can(actor, "participation.moderate", idea.challenge.organisation)
-
-
 def get_idea(idea_id, *, actor) -> Idea:
     """The idea if ``actor`` may see it: visible ones for all; held or hidden ones for their
     author and the moderators."""
     idea = by_id(Idea.objects.select_related("challenge", "challenge__organisation"), idea_id, _("Idea not found."))
-    if not can_see(idea, actor):
+    if not permissions.can(actor, "idea.view", idea):
         raise NotFound(_("Idea not found."))
     return idea
 

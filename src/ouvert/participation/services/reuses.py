@@ -96,7 +96,7 @@ def submit_reuse(*, actor, data: dict, channel: str = Channel.WEB, ip: str | Non
 def published_reuses(*, dataset=None, challenge=None):
     """The showcase: released reuses, newest first, optionally those built on a dataset or
     linked to a challenge (each page lists its own)."""
-    qs = Reuse.objects.filter(moderation=Moderation.VISIBLE)
+    qs = permissions.visible(None, "reuse")
     if dataset is not None:
         qs = qs.filter(datasets=dataset)
     if challenge is not None:
@@ -112,10 +112,6 @@ def get_reuse(reuse_id, *, actor) -> Reuse:
     from ._common import by_id
 
     reuse = by_id(Reuse, reuse_id, _("Reuse not found."))
-    if reuse.moderation == Moderation.VISIBLE:
-        return reuse
-    if getattr(actor, "is_authenticated", False) and reuse.author_id == actor.pk:
-        return reuse
-    if permissions.can(actor, "participation.moderate", moderation.organisation_of(reuse)):
-        return reuse
-    raise NotFound(_("Reuse not found."))
+    if not permissions.can(actor, "reuse.view", reuse):
+        raise NotFound(_("Reuse not found."))
+    return reuse

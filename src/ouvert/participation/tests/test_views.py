@@ -320,3 +320,26 @@ def test_challenge_list_links_the_moderation_queue_for_moderators_only(client, o
     assert f'href="{queue}"' in page(client, url("participation:challenges"))
     client.force_login(make_user("citoyen"))
     assert f'href="{queue}"' not in page(client, url("participation:challenges"))
+
+
+def test_linked_private_datasets_show_to_their_organisation_members_only(client, org, moderator, challenge, dataset):
+    """Challenge, idea and reuse pages list the linked datasets the reader may see: a dataset made
+    private after it was linked stays on them for its organisation's members, and for them only."""
+    from ouvert.catalog import services as catalog
+
+    idea = make_idea(challenge, datasets=[dataset])
+    reuse = services.submit_reuse(actor=make_user(), data={"kind": "app", "title_fr": "Carte des arbres",
+                                                           "url": "https://example.org/carte", "datasets": ["arbres"]})
+    moderation.decide(reuse, actor=moderator, action="release")
+    catalog.update_dataset(dataset, actor=moderator, data={"private": True})
+    addresses = [url("participation:challenge", "canopee"), url("participation:idea", "canopee", idea.pk),
+                 url("participation:reuse", reuse.pk)]
+    link = url("web:dataset", "arbres")
+    for address in addresses:
+        assert link not in page(client, address), address
+    client.force_login(make_user("passante"))
+    for address in addresses:
+        assert link not in page(client, address), address
+    client.force_login(moderator)
+    for address in addresses:
+        assert link in page(client, address), address

@@ -20,6 +20,8 @@ from ouvert.accounts.permissions import (
     is_sysadmin,
     moderated_organisations,
 )
+from ouvert.catalog.models import State
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import Conflict, ValidationFailed
 from ouvert.notifications import services as follows
 
@@ -52,8 +54,8 @@ def challenge_list(request):
     drafts = []
     if request.user.is_authenticated:
         organisations = [o for o in editable_organisations(request.user) if can(request.user, "challenge.create", o)]
-        drafts = list(Challenge.objects.filter(organisation__in=organisations, status=Challenge.Status.DRAFT)
-                      .select_related("organisation"))
+        drafts = list(permissions.visible(request.user, "challenge")
+                      .filter(organisation__in=organisations, status=Challenge.Status.DRAFT).select_related("organisation"))
     else:
         organisations = []
     context = paginate(request, challenges)
@@ -90,10 +92,10 @@ def _challenge_context(request, challenge, idea_form=None) -> dict:
         **context,
         "challenge": challenge, "ideas": [by_id[pk] for pk in ids if pk in by_id], "sort": sort,
         "sorts": list(SORT_LABELS.items()), "phases": phases_of(challenge),
-        "datasets": list(challenge.datasets.filter(state="active", private=False).select_related("organisation")),
+        "datasets": list(visible_datasets(user, challenge.datasets.all()).filter(state=State.ACTIVE)
+                         .select_related("organisation")),
         "reuses": list(services.published_reuses(challenge=challenge)[:20]),
-        "consultations": [c for c in challenge.consultations.all()
-                          if c.status != c.Status.DRAFT or can(user, "consultation.manage", challenge)],
+        "consultations": list(permissions.visible(user, "consultation", challenge.consultations.all())),
         "idea_form": idea_form or IdeaForm(),
         "accepts_ideas": challenge.accepts_ideas(),
         "following": follows.is_following(challenge, actor=user),

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts.permissions import can
+from ouvert.catalog.models import State
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import NotFound, ValidationFailed
 from ouvert.moderation import services as moderation
 from ouvert.moderation.errors import ModerationError
@@ -75,7 +77,7 @@ def idea_detail(request, name, idea_id):
         "can_answer": can(user, "idea.answer", idea),
         "following": follows.is_following(idea, actor=user),
         "held_reason": held_reason(idea) if idea.moderation == Moderation.HELD else "",
-        "datasets": list(idea.datasets.filter(state="active", private=False)),
+        "datasets": list(visible_datasets(user, idea.datasets.all()).filter(state=State.ACTIVE)),
         "vote_threshold": challenge.vote_threshold,
         # The rules' options are the same in every report form of the page: built once.
         "stances_choices": Comment.Stance.choices,

@@ -7,6 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from ouvert.accounts import permissions
+from ouvert.catalog.models import State
+from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import ValidationFailed
 
 from .. import services
@@ -45,6 +48,6 @@ def reuse_detail(request, reuse_id):
     reuse = services.get_reuse(reuse_id, actor=request.user)
     return render(request, "participation/reuse.html", {
         "reuse": reuse,
-        "datasets": list(reuse.datasets.filter(state="active", private=False)),
-        "challenges": list(reuse.challenges.filter(status__in=["published", "closed"])),
+        "datasets": list(visible_datasets(request.user, reuse.datasets.all()).filter(state=State.ACTIVE)),
+        "challenges": list(permissions.visible(request.user, "challenge", reuse.challenges.all())),
     })

@@ -138,5 +138,5 @@ class Command(BaseCommand):
             summary = load(out=lambda msg: self.stdout.write(msg))
         except DomainError as exc:
             raise CommandError(f"Demo catalog not loaded: {exc}") from exc
-        public = Dataset.objects.filter(state=State.ACTIVE, private=False).count()
+        public = services.published_datasets(actor=None).count()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready ({public} public datasets): {summary}."))
