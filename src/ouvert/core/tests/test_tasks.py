@@ -509,8 +509,10 @@ def test_redis_namespace_is_per_database(redis_url, settings):
 # --- periodic tasks ----------------------------------------------------------------------
 
 @pytest.fixture
-def every_five_minutes(settings):
+def every_five_minutes(settings, monkeypatch):
     settings.OUVERT_TASKS = "database"
+    # Only this test's periodic tasks: the installed apps' own (say, the test apps') are not its subject.
+    monkeypatch.setattr(registry, "_periodic", {})
     registry.periodic("core.testing.echo", minutes=5, value="tick")
     yield
     registry.unregister_periodic("core.testing.echo")
