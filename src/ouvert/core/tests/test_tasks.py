@@ -35,6 +35,13 @@ QUEUED, RUNNING, DONE, FAILED, CANCELLED = (TaskStatus.QUEUED, TaskStatus.RUNNIN
                                              TaskStatus.FAILED, TaskStatus.CANCELLED)
 
 
+@pytest.fixture(autouse=True)
+def _only_this_modules_periodic_tasks(monkeypatch):
+    """Workers here queue only the periodic tasks these tests register: those of the installed
+    apps (the test apps' among them) would add runs the tests do not count on."""
+    monkeypatch.setattr(registry, "_periodic", {})
+
+
 def wait_for(condition, *, timeout: float = 30.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -509,10 +516,8 @@ def test_redis_namespace_is_per_database(redis_url, settings):
 # --- periodic tasks ----------------------------------------------------------------------
 
 @pytest.fixture
-def every_five_minutes(settings, monkeypatch):
+def every_five_minutes(settings):
     settings.OUVERT_TASKS = "database"
-    # Only this test's periodic tasks: the installed apps' own (say, the test apps') are not its subject.
-    monkeypatch.setattr(registry, "_periodic", {})
     registry.periodic("core.testing.echo", minutes=5, value="tick")
     yield
     registry.unregister_periodic("core.testing.echo")
