@@ -30,6 +30,22 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns 
 OUVERT_SEARCH_MEMORY = "always"
 OUVERT_TASKS = "immediate"  # tasks run on commit, in the test's process; worker tests override it
 
+
+def _compile_stale_catalogues() -> None:
+    """Compile the translation catalogues whose ``.po`` is newer than their ``.mo`` (after a merge
+    or a rebase), now, before Django reads them: it does while it sets up, and a process reads
+    each ``.mo`` once (Python's ``gettext`` keeps it for the process's life, whatever Django's
+    caches are told). Compiled later in the run (the tests of ``compiletranslations`` do), the
+    new strings would reach no test of that run: pages checked in French would show them
+    untranslated, in the first run after the merge only."""
+    from ouvert.core.management.commands.compiletranslations import compile_po, po_files
+
+    for po_path in po_files():
+        compile_po(po_path)
+
+
+_compile_stale_catalogues()
+
 # Apps of the test suite only (``tests/apps/<name>/apps.py``), importable from the repository's root.
 REPOSITORY = Path(__file__).resolve().parents[2]
 TEST_APPS = sorted(f"tests.apps.{path.parent.name}" for path in (REPOSITORY / "tests" / "apps").glob("*/apps.py"))
