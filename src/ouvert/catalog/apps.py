@@ -20,12 +20,15 @@ class CatalogConfig(AppConfig):
         from ouvert.accounts import services as accounts
         from ouvert.accounts.models import Organisation
         from ouvert.accounts.signals import organisation_changed
+        from ouvert.core import bootstrap
         from ouvert.notifications import followables
 
         from . import permissions as _rules  # noqa: F401 - registers the catalog's permission rules
         from . import services
+        from .demo.bootstrap import load_if_empty
         from .models import Dataset, State
 
+        bootstrap.register("Demo catalog", load_if_empty)
         organisation_changed.connect(_reindex_organisation, dispatch_uid="catalog.reindex_organisation")
         followables.register(Dataset, kind="dataset", key=lambda dataset: dataset.name,
                              can_view=lambda actor, dataset: (dataset.state != State.DELETED

@@ -10,8 +10,8 @@ import codecs
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ouvert.catalog.forms import ServiceForm
 from ouvert.core.errors import ValidationFailed
+from ouvert.web.forms import ServiceForm
 
 from .ingest import FIELD_TYPES
 

@@ -10,8 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ouvert.catalog.forms import MARKDOWN_HINT, ServiceForm
 from ouvert.moderation.forms import RuleChoiceField
+from ouvert.web.forms import MARKDOWN_HINT, ServiceForm
 
 from .models import PHASES, Comment, Idea, Phase, Question, Reuse
 

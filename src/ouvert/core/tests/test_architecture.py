@@ -16,7 +16,7 @@ level  components
 1      ``accounts`` (and ``organisations``, if organisations become an app of their own)
 2      what every domain plugs into: the toolkits its adapters use, ``api.v1`` (the native
        API's registry, HTTP, paging, schema, validation, shared shapes) and ``web.ui`` (web's
-       error translation, template tags, context processors); and the shared services a
+       error translation, template tags, context processors, the form base); and the shared services a
        domain registers its types with, ``moderation`` and ``notifications``
 3      domains: ``catalog``, ``datastore``, ``participation``, ``transparency``,
        ``federation``
@@ -67,19 +67,11 @@ LAYERS = {
 }
 DOMAIN_LEVEL = 3
 #: Modules of the ``web`` app that are its shared UI (level 2); its other modules are the site.
-WEB_UI = ("errors", "templatetags", "context_processors", "apps")
+WEB_UI = ("errors", "templatetags", "context_processors", "forms", "apps")
 ADAPTERS = ("views", "api", "forms", "urls", "templatetags")
 
 #: Today's exceptions: (importing module, imported module) → why, and what removes it.
-ALLOWED: dict[tuple[str, str], str] = {
-    # --- core below everything.
-    ("ouvert.core.management.commands.bootstrap", "ouvert.catalog.models"):
-        "bootstrap loads the demo catalog when it is empty; a registered bootstrap step would not",
-    # --- adapters of other domains.
-    ("ouvert.datastore.forms", "ouvert.catalog.forms"): "ServiceForm, a form base shared by domains",
-    ("ouvert.participation.forms", "ouvert.catalog.forms"): "ServiceForm and MARKDOWN_HINT, shared by domains",
-    ("ouvert.web.urls", "ouvert.catalog.views"): "catalog has no urls.py: the site routes its pages",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _module_name(path: Path) -> str:

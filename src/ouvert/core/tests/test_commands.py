@@ -102,6 +102,21 @@ def test_bootstrap_no_demo():
     assert not Dataset.objects.exists()
 
 
+@pytest.mark.django_db
+def test_bootstrap_runs_the_steps_apps_register_in_order(monkeypatch):
+    from ouvert.core import bootstrap
+
+    monkeypatch.setattr(bootstrap, "_steps", dict(bootstrap._steps))
+    seen = []
+    bootstrap.register("Late step", lambda **kw: seen.append(("late", kw["demo"])), order=500)
+    bootstrap.register("Early step", lambda **kw: seen.append(("early", kw["demo"])), order=1)
+    out = io.StringIO()
+    call_command("bootstrap", "--no-demo", stdout=out)
+    assert seen == [("early", False), ("late", False)]
+    text = out.getvalue()
+    assert text.index("[4/6] Early step") < text.index("[5/6] Demo catalog") < text.index("[6/6] Late step")
+
+
 def test_serve_configures_gunicorn_with_the_wsgi_application():
     app = serve.make_application({"bind": "127.0.0.1:8765", "workers": 3, "threads": 2,
                                   "worker_class": "gthread", "accesslog": None})

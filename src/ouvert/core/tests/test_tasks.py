@@ -35,6 +35,13 @@ QUEUED, RUNNING, DONE, FAILED, CANCELLED = (TaskStatus.QUEUED, TaskStatus.RUNNIN
                                              TaskStatus.FAILED, TaskStatus.CANCELLED)
 
 
+@pytest.fixture(autouse=True)
+def _only_this_modules_periodic_tasks(monkeypatch):
+    """Workers here queue only the periodic tasks these tests register: those of the installed
+    apps (the test apps' among them) would add runs the tests do not count on."""
+    monkeypatch.setattr(registry, "_periodic", {})
+
+
 def wait_for(condition, *, timeout: float = 30.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

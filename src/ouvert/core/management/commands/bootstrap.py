@@ -1,7 +1,8 @@
 """``ouvert bootstrap``: everything a fresh or updated installation needs before serving.
 
-Compiles translations, applies migrations, collects static files and, when the catalog is
-empty, loads the demo catalog. Each step is idempotent, so running it again is cheap.
+Compiles translations, applies migrations, collects static files, then runs the steps the
+apps register (``ouvert.core.bootstrap``): the catalog loads its demo when it is empty. Each
+step is idempotent, so running it again is cheap.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from ouvert.core import bootstrap
 
 
 class Command(BaseCommand):
@@ -27,8 +30,10 @@ class Command(BaseCommand):
             ("Compiling translations", lambda: call_command("compiletranslations", verbosity=verbosity, stdout=self._stream)),
             ("Applying migrations", lambda: call_command("migrate", interactive=False, verbosity=verbosity, stdout=self._stream)),
             ("Collecting static files", lambda: call_command("collectstatic", interactive=False, verbosity=verbosity, stdout=self._stream)),
-            ("Demo catalog", lambda: self._demo(no_demo, verbosity)),
         ]
+        steps += [(step.label, lambda run=step.run: run(stdout=self.stdout, stream=self._stream, verbosity=verbosity,
+                                                         demo=not no_demo))
+                  for step in bootstrap.steps()]
         started = time.monotonic()
         for number, (label, step) in enumerate(steps, 1):
             self.stdout.write(self.style.MIGRATE_HEADING(f"[{number}/{len(steps)}] {label}"))
@@ -37,13 +42,3 @@ class Command(BaseCommand):
             if verbosity >= 2:
                 self.stdout.write(f"    ({time.monotonic() - step_started:.1f} s)")
         self.stdout.write(self.style.SUCCESS(f"Ready ({time.monotonic() - started:.1f} s)."))
-
-    def _demo(self, no_demo: bool, verbosity: int) -> None:
-        from ouvert.catalog.models import Dataset
-
-        if no_demo:
-            self.stdout.write("Skipped (--no-demo).")
-        elif Dataset.objects.exists():
-            self.stdout.write("Skipped: the catalog already has datasets (run `ouvert demo` to refresh it).")
-        else:
-            call_command("demo", verbosity=verbosity, stdout=self._stream)
