@@ -168,6 +168,12 @@ def _organisation_text(field: str, *, widget=None, help_text=""):
                            help_text=help_text, widget=(widget or forms.TextInput)(attrs=attrs))
 
 
+def _organisation_textarea(field: str, help_text=""):
+    bound = _organisation_text(field, widget=forms.Textarea, help_text=help_text)
+    bound.widget.attrs["rows"] = 5
+    return bound
+
+
 class OrganisationForm(forms.Form):
     """Create or edit an organisation. Every field is optional here: the service's messages
     (``ValidationFailed.fields``) are the ones shown."""
@@ -176,10 +182,8 @@ class OrganisationForm(forms.Form):
         "Its address on the site: lower-case letters, digits, - and _ (for example ville-de-quebec)."))
     title_fr = _organisation_text("title_fr")
     title_en = _organisation_text("title_en")
-    description_fr = _organisation_text("description_fr", widget=forms.Textarea,
-                                        help_text=_("Markdown: *emphasis*, **bold**, [link](https://…)."))
-    description_en = _organisation_text("description_en", widget=forms.Textarea,
-                                        help_text=_("Markdown: *emphasis*, **bold**, [link](https://…)."))
+    description_fr = _organisation_textarea("description_fr", _("Markdown: *emphasis*, **bold**, [link](https://…)."))
+    description_en = _organisation_textarea("description_en", _("Markdown: *emphasis*, **bold**, [link](https://…)."))
     website = _organisation_text("website", widget=forms.URLInput)
     email = _organisation_text("email", widget=forms.EmailInput, help_text=_("Where people can write to the organisation."))
     logo = forms.FileField(label=_("Logo"), required=False, widget=forms.FileInput(
