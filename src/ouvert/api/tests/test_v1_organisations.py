@@ -104,3 +104,13 @@ def test_members_list_add_and_remove(people):
     assert people["admin"].delete("/organisations/ville/members/newcomer").status == 204
     last_admin = people["admin"].delete("/organisations/ville/members/admin")
     assert last_admin.status == 400 and "role" in last_admin.error["fields"]
+
+
+def test_ckan_actions_share_the_services_and_show_the_uploaded_logo(people, api):
+    from django.conf import settings
+
+    ville = Organisation.objects.get(name="ville")
+    assert api("organization_show", {"id": "ville"}).result["image_display_url"] == ""
+    services.update_organisation(ville, actor=ville.memberships.get(role="admin").user, data={}, logo=png())
+    shown = api("organization_show", {"id": "ville"}).result
+    assert shown["image_display_url"] == settings.SITE_URL + ville.logo_url and shown["image_url"] == ""
