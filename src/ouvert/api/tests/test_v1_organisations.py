@@ -106,7 +106,7 @@ def test_members_list_add_and_remove(people):
     assert last_admin.status == 400 and "role" in last_admin.error["fields"]
 
 
-def test_ckan_actions_share_the_services_and_show_the_uploaded_logo(people, api):
+def test_ckan_organisation_dicts_show_the_uploaded_logo(people, api):
     from django.conf import settings
 
     ville = Organisation.objects.get(name="ville")
