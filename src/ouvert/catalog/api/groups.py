@@ -80,7 +80,7 @@ def _organisation_input(body: dict) -> dict:
 
 
 def _written(call, organisation, status: int = 200):
-    count = permissions.visible_datasets(call.actor).filter(state=State.ACTIVE, organisation=organisation).count()
+    count = services.published_datasets(actor=call.actor, organisation=organisation).count()
     headers = {"Location": f"/api/v1/organisations/{organisation.name}"} if status == 201 else {}
     return Reply(status, organisation_data(organisation, count), headers)
 
