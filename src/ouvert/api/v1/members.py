@@ -1,18 +1,19 @@
-"""The native API's endpoints for organisation members (``/api/v1/organisations/{name}/members``).
+"""Organisation members (``/api/v1/organisations/{name}/members``).
 
-The organisations themselves are read and written through the catalog's endpoints
+They sit with the toolkit's own account endpoints, as ``accounts`` lies below the API; the
+organisations themselves are read and written through the catalog's endpoints
 (``ouvert.catalog.api.groups``), whose answers count the datasets each publishes."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from ouvert.api.v1.http import Reply
-from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Response, path_param
-from ouvert.api.v1.serializers import TIME
+from ouvert.accounts import services
+from ouvert.accounts.models import Membership, Role
 
-from . import services
-from .models import Membership, Role
+from .http import Reply
+from .registry import API, AUTHENTICATED, JSON, Response, path_param
+from .serializers import TIME
 
 TAG = API.tag("members", gettext_lazy("The members of organisations and their roles."))
 ORGANISATION_NAME = path_param("name", gettext_lazy("The organisation's name or id."))
