@@ -2,9 +2,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from ouvert.accounts.views import organisation_logo
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("ouvert.api.urls")),
+    # One address for a logo in every language, so that pages and the APIs share it.
+    path("organisations/<slug:name>/logo", organisation_logo, name="organisation_logo"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import ratelimit, services
-from .models import Role
+from .models import Organisation, Role
 
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
 
@@ -155,3 +157,57 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+def _organisation_text(field: str, *, widget=None, help_text=""):
+    model_field = Organisation._meta.get_field(field)
+    attrs = {"maxlength": model_field.max_length} if getattr(model_field, "max_length", None) else {}
+    if field.endswith(("_fr", "_en")):  # the text typed is in the field's language, whatever the page's
+        attrs["lang"] = field[-2:]
+    return forms.CharField(label=capfirst(model_field.verbose_name), required=False, strip=False,
+                           help_text=help_text, widget=(widget or forms.TextInput)(attrs=attrs))
+
+
+def _organisation_textarea(field: str, help_text=""):
+    bound = _organisation_text(field, widget=forms.Textarea, help_text=help_text)
+    bound.widget.attrs["rows"] = 5
+    return bound
+
+
+class OrganisationForm(forms.Form):
+    """Create or edit an organisation. Every field is optional here: the service's messages
+    (``ValidationFailed.fields``) are the ones shown."""
+
+    name = _organisation_text("name", help_text=_(
+        "Its address on the site: lower-case letters, digits, - and _ (for example ville-de-quebec)."))
+    title_fr = _organisation_text("title_fr")
+    title_en = _organisation_text("title_en")
+    description_fr = _organisation_textarea("description_fr", _("Markdown: *emphasis*, **bold**, [link](https://…)."))
+    description_en = _organisation_textarea("description_en", _("Markdown: *emphasis*, **bold**, [link](https://…)."))
+    website = _organisation_text("website", widget=forms.URLInput)
+    email = _organisation_text("email", widget=forms.EmailInput, help_text=_("Where people can write to the organisation."))
+    logo = forms.FileField(label=_("Logo"), required=False, widget=forms.FileInput(
+        attrs={"accept": "image/png,image/jpeg,image/webp"}), help_text=lazy(lambda: _(
+            "A PNG, JPEG or WebP image (not SVG), at most %(size)s and %(side)d pixels on each side.")
+        % {"size": filesizeformat(Organisation.LOGO_MAX_BYTES), "side": Organisation.LOGO_MAX_SIDE}, str)())
+    image_url = _organisation_text("image_url", widget=forms.URLInput,
+                                   help_text=_("Or the web address of a logo kept elsewhere; an uploaded logo comes first."))
+    remove_logo = forms.BooleanField(label=_("Remove the uploaded logo"), required=False)
+
+    SERVICE_FIELDS = ("name", "title_fr", "title_en", "description_fr", "description_en", "website", "email", "image_url")
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+        if organisation is None or not organisation.logo:
+            del self.fields["remove_logo"]
+        else:
+            self.fields["logo"].label = _("Replace the logo")
+
+    @classmethod
+    def initial_for(cls, organisation) -> dict:
+        return {field: getattr(organisation, field) for field in cls.SERVICE_FIELDS}
+
+    def service_data(self) -> dict:
+        return {field: self.cleaned_data.get(field) or "" for field in self.SERVICE_FIELDS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -41,6 +42,12 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+def organisation_logo_upload_to(instance: Organisation, filename: str) -> str:
+    # A new name for every upload: a replaced logo never shadows the old file, which is removed
+    # once the change is committed.
+    return f"organisations/{instance.id}/logo-{secrets.token_hex(8)}{PurePosixPath(filename).suffix.lower()}"
+
+
 class Organisation(BilingualMixin, models.Model):
     """An organisation that publishes and answers for content in every domain. What a domain
     needs to know about it goes in a one-to-one profile of its own, not here."""
@@ -54,6 +61,7 @@ class Organisation(BilingualMixin, models.Model):
     website = models.URLField(_("website"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     image_url = models.URLField(_("logo URL"), blank=True)
+    logo = models.FileField(_("logo"), upload_to=organisation_logo_upload_to, max_length=300, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
     extras = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -72,6 +80,26 @@ class Organisation(BilingualMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("web:organisation", args=[self.name])
+
+    #: What an uploaded logo may be: formats Pillow names, with their media types. No SVG: it
+    #: may carry scripts and outside references, and sanitising it is a fragile art.
+    LOGO_FORMATS = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg"), "WEBP": ("image/webp", ".webp")}
+    LOGO_MAX_BYTES = 1024 * 1024
+    LOGO_MAX_SIDE = 4096  # pixels
+
+    @property
+    def logo_url(self) -> str:
+        """Where the logo is shown from: the uploaded file, served by us at a stable address
+        (its query changes with the file, so browsers may keep it), else ``image_url``."""
+        if self.logo:
+            version = PurePosixPath(self.logo.name).stem.rpartition("-")[2]
+            return f"{reverse('organisation_logo', args=[self.name])}?v={version}"
+        return self.image_url
+
+    @property
+    def logo_media_type(self) -> str:
+        suffix = PurePosixPath(self.logo.name).suffix if self.logo else ""
+        return next((media for media, ext in self.LOGO_FORMATS.values() if ext == suffix), "application/octet-stream")
 
 
 class Role(models.TextChoices):

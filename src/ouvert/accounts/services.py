@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import uuid
+from contextlib import contextmanager
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -24,12 +25,13 @@ from django.utils.translation import gettext_lazy
 from ouvert.core.activity import record_activity
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
 from ouvert.core.models import State
+from ouvert.core.validation import Errors
 
 from . import permissions, ratelimit
 from .mail import absolute_url, send_to_user
 from .models import ApiToken, Membership, Organisation, Role, hash_token
 from .signals import email_verified, organisation_changed, user_registered
-from .validation import clean_organisation
+from .validation import clean_logo, clean_organisation
 
 User = get_user_model()
 logger = logging.getLogger("ouvert.accounts")
@@ -127,26 +129,73 @@ def list_organisations() -> list[tuple[Organisation, int]]:
     return [(organisation, organisation.members) for organisation in organisations.order_by("name")]
 
 
-def create_organisation(*, actor, data: dict) -> Organisation:
-    """Create an organisation from ``data`` (see ``clean_organisation``)."""
+def _clean_organisation_input(data: dict, logo, *, partial: bool) -> tuple[dict, tuple[str, str] | None]:
+    """Check the fields and the logo together, so that every error is told at once."""
+    errors = Errors()
+    try:
+        cleaned = clean_organisation(data, partial=partial)
+    except ValidationFailed as exc:
+        cleaned = {}
+        for field, messages in exc.fields.items():
+            for message in messages:
+                errors.add(field, message)
+    kind = clean_logo(logo, errors) if logo is not None else None
+    errors.raise_if_any()
+    return cleaned, kind
+
+
+def _store_logo(organisation: Organisation, logo, kind: tuple[str, str]) -> tuple[str, str]:
+    """Save ``logo`` under a new name; the old file goes once the change is committed. Returns
+    the old and new names."""
+    old_name = organisation.logo.name or ""
+    organisation.logo.save(f"logo{kind[1]}", logo, save=False)
+    if old_name:
+        storage = organisation.logo.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return old_name, organisation.logo.name
+
+
+@contextmanager
+def _files_follow_rows(organisation: Organisation):
+    """Run a change that may write a logo: if it fails, the file written is removed, so that a
+    failed save leaves no file without its row."""
+    before = organisation.logo.name
+    try:
+        yield
+    except BaseException:
+        written = organisation.logo.name
+        if written and written != before:
+            organisation.logo.storage.delete(written)
+            organisation.logo.name = before
+        raise
+
+
+def create_organisation(*, actor, data: dict, logo=None) -> Organisation:
+    """Create an organisation from ``data`` (see ``clean_organisation``), with ``logo`` (an
+    uploaded PNG, JPEG or WebP image) if given."""
     permissions.require(actor, "organisation.create")
-    cleaned = clean_organisation(data)
-    with transaction.atomic():
+    cleaned, kind = _clean_organisation_input(data, logo, partial=False)
+    organisation = Organisation(**cleaned)
+    with _files_follow_rows(organisation), transaction.atomic():
         if Organisation.objects.filter(name=cleaned["name"]).exists():
             raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
-        organisation = Organisation(**cleaned)
+        changes = {k: (None, v) for k, v in cleaned.items()}
+        if kind is not None:
+            changes["logo"] = _store_logo(organisation, logo, kind)
         organisation.save()
         record_activity("catalog.organisation.created", actor=actor, obj=organisation, organisation=organisation,
-                        changes={k: (None, v) for k, v in cleaned.items()})
+                        changes=changes)
     return organisation
 
 
-def update_organisation(organisation: Organisation, *, actor, data: dict) -> Organisation:
-    """Change the fields ``data`` gives; ``organisation_changed`` tells the other apps (inside
-    the transaction) when something did change."""
+def update_organisation(organisation: Organisation, *, actor, data: dict, logo=None,
+                        remove_logo: bool = False) -> Organisation:
+    """Change the fields ``data`` gives, and the uploaded logo: replace it with ``logo``, or
+    remove it (``remove_logo``); ``organisation_changed`` tells the other apps (inside the
+    transaction) when something did change."""
     permissions.require(actor, "organisation.update", organisation)
-    cleaned = clean_organisation(data, partial=True)
-    with transaction.atomic():
+    cleaned, kind = _clean_organisation_input(data, logo, partial=True)
+    with _files_follow_rows(organisation), transaction.atomic():
         if "name" in cleaned and Organisation.objects.filter(name=cleaned["name"]).exclude(pk=organisation.pk).exists():
             raise ValidationFailed(fields={"name": [_("This name is already taken.")]})
         changes = {}
@@ -155,6 +204,13 @@ def update_organisation(organisation: Organisation, *, actor, data: dict) -> Org
             if old != new:
                 changes[field] = (old, new)
                 setattr(organisation, field, new)
+        if kind is not None:
+            changes["logo"] = _store_logo(organisation, logo, kind)
+        elif remove_logo and organisation.logo:
+            storage, old_name = organisation.logo.storage, organisation.logo.name
+            organisation.logo = ""
+            transaction.on_commit(lambda: storage.delete(old_name))
+            changes["logo"] = (old_name, "")
         if changes:
             organisation.save()
             record_activity("catalog.organisation.updated", actor=actor, obj=organisation, organisation=organisation,

@@ -18,5 +18,7 @@ urlpatterns = [
     path("me/password/", views.password_change, name="password_change"),
     path("me/password/done/", views.password_change_done, name="password_change_done"),
     path("me/tokens/", views.tokens, name="tokens"),
+    path("organisations/new/", views.organisation_new, name="organisation_new"),
+    path("organisations/<slug:name>/edit/", views.organisation_edit, name="organisation_edit"),
     path("organisations/<slug:name>/members/", views.members, name="members"),
 ]

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_safe
 
 from ouvert.core.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -21,6 +22,7 @@ from . import permissions, ratelimit, services
 from .forms import (
     MemberAddForm,
     MemberRoleForm,
+    OrganisationForm,
     PasswordResetRequestForm,
     ProfileForm,
     ResetSetPasswordForm,
@@ -258,3 +260,70 @@ def _change_member(request, organisation, action: str) -> None:
                          % {"name": user.public_name, "role": Role(form.cleaned_data["role"]).label})
     except (NotFound, ValidationFailed) as exc:
         messages.error(request, " ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]).strip())
+
+
+# --- organisations ------------------------------------------------------------------------
+
+@login_required
+def organisation_new(request):
+    if not permissions.can(request.user, "organisation.create"):
+        raise DjangoPermissionDenied
+    form = OrganisationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.create_organisation(actor=request.user, data=form.service_data(),
+                                                        logo=form.cleaned_data.get("logo"))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+        else:
+            messages.success(request, _("The organisation was created. Add its members now."))
+            return redirect("accounts:members", name=organisation.name)
+    return render(request, "accounts/organisation_form.html", {"form": form, "organisation": None})
+
+
+@login_required
+def organisation_edit(request, name):
+    try:
+        organisation = services.get_organisation(name)
+    except NotFound:
+        raise Http404 from None
+    if not permissions.can(request.user, "organisation.update", organisation):
+        raise DjangoPermissionDenied
+    form = OrganisationForm(request.POST or None, request.FILES or None, organisation=organisation,
+                            initial=OrganisationForm.initial_for(organisation))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(organisation, actor=request.user, data=form.service_data(),
+                                         logo=form.cleaned_data.get("logo"),
+                                         remove_logo=form.cleaned_data.get("remove_logo", False))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+            organisation.refresh_from_db()  # the page shows what is saved, not the refused input
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+        else:
+            messages.success(request, _("The organisation was updated."))
+            return redirect(organisation.get_absolute_url())
+    return render(request, "accounts/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+@require_safe
+def organisation_logo(request, name):
+    """The uploaded logo, typed by what it was checked to be and never run as a document."""
+    try:
+        organisation = services.get_organisation(name)
+    except NotFound:
+        raise Http404 from None
+    if not organisation.logo:
+        raise Http404
+    try:
+        handle = organisation.logo.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=organisation.logo_media_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

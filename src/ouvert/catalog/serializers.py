@@ -44,6 +44,9 @@ def organisation_dict(organisation: Organisation, language: str) -> dict:
         "description": pick(organisation, "description", language).value,
         "description_translated": _translated(organisation, "description"),
         "image_url": organisation.image_url,
+        # As CKAN does: where to show the logo from, an uploaded one included.
+        "image_display_url": (settings.SITE_URL + organisation.logo_url if organisation.logo_url.startswith("/")
+                              else organisation.logo_url),
         "created": ckan_time(organisation.created),
         "is_organization": True,
         "type": "organization",

@@ -249,7 +249,9 @@ def organisation_list(request):
     # Counts never include what the reader can't see.
     counts = services.published_dataset_counts(actor=request.user, by="organisation")
     organisations = [(org, counts.get(org.pk, 0)) for org in Organisation.objects.exclude(state=State.DELETED)]
-    return render(request, "catalog/organisations.html", {"organisations": organisations})
+    return render(request, "catalog/organisations.html", {
+        "organisations": organisations, "can_create_organisation": can(request.user, "organisation.create"),
+    })
 
 
 @domain_errors
@@ -259,6 +261,7 @@ def organisation_detail(request, name):
     context.update({
         "organisation": organisation,
         "can_create": can(request.user, "dataset.create", organisation),
+        "can_update": can(request.user, "organisation.update", organisation),
         "can_view_members": can(request.user, "organisation.view_members", organisation),
     })
     return render(request, "catalog/organisation.html", context)

@@ -179,7 +179,7 @@ API = Api()
 
 #: Modules of this package that declare operations; apps' ``api`` modules are found by
 #: ``discover``.
-MODULES = ("ouvert.api.v1.account", "ouvert.api.v1.meta")
+MODULES = ("ouvert.api.v1.account", "ouvert.api.v1.members", "ouvert.api.v1.meta")
 
 
 def discover() -> Api:

@@ -7,15 +7,20 @@ from django.utils.translation import gettext_lazy
 from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.api.v1 import paging
-from ouvert.api.v1.registry import API, Response, path_param
+from ouvert.api.v1.http import Reply
+from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, MULTIPART, Response, path_param
 from ouvert.api.v1.serializers import page_schema
+from ouvert.api.v1.validation import renamed
 from ouvert.catalog import services
 from ouvert.catalog.models import Licence, State, Theme
+from ouvert.core.errors import ValidationFailed
 
+from .datasets import TEXT_INPUT, TITLE_INPUT
 from .serializers import LICENCE, ORGANISATION, THEME, licence_data, organisation_data, theme_data
 
 TAG = API.tag("organisations", gettext_lazy("Organisations, themes and licences."))
 NAME = path_param("name", gettext_lazy("The name or id."))
+NAME_INPUT = {"type": "string", "minLength": 1, "maxLength": 100}
 
 
 @API.operation("GET", "/organisations", summary=gettext_lazy("List organisations"), tag=TAG,
@@ -40,6 +45,98 @@ def get_organisation(call):
     organisation = accounts.get_organisation(call.params["name"])
     count = services.published_datasets(actor=call.actor, organisation=organisation).count()
     return organisation_data(organisation, count)
+
+
+_ORGANISATION_FIELDS = {
+    "title": TITLE_INPUT, "description": TEXT_INPUT,
+    "website": {"type": "string", "maxLength": 200}, "email": {"type": "string", "maxLength": 254},
+    "image_url": {"type": "string", "maxLength": 200, "description": "A logo given by its address."},
+}
+ORGANISATION_INPUT = API.schema("OrganisationInput", {
+    "type": "object", "description": "A new organisation.",
+    "properties": {"name": {**NAME_INPUT, "description": "Lower-case letters, digits, - and _."},
+                   **_ORGANISATION_FIELDS},
+    "required": ["name", "title"], "additionalProperties": False,
+})
+ORGANISATION_CHANGE = API.schema("OrganisationChange", {
+    "type": "object", "description": "The fields to set; the others are kept.",
+    "properties": {"name": NAME_INPUT, **_ORGANISATION_FIELDS}, "additionalProperties": False,
+})
+LOGO_UPLOAD = API.schema("LogoUpload", {
+    "type": "object", "description": "A PNG, JPEG or WebP image of at most 1 MiB and 4096 pixels a side.",
+    "properties": {"logo": {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}},
+    "required": ["logo"], "additionalProperties": False,
+})
+_NAMES = {"title_fr": "title.fr", "title_en": "title.en", "description_fr": "description.fr",
+          "description_en": "description.en"}
+
+
+def _organisation_input(body: dict) -> dict:
+    out = {key: body[key] for key in ("name", "website", "email", "image_url") if key in body}
+    for field in ("title", "description"):
+        for lang, text in body.get(field, {}).items():
+            out[f"{field}_{lang}"] = text
+    return out
+
+
+def _written(call, organisation, status: int = 200):
+    count = services.published_datasets(actor=call.actor, organisation=organisation).count()
+    headers = {"Location": f"/api/v1/organisations/{organisation.name}"} if status == 201 else {}
+    return Reply(status, organisation_data(organisation, count), headers)
+
+
+@API.operation("POST", "/organisations", summary=gettext_lazy("Create an organisation"), tag=TAG,
+               auth=AUTHENTICATED, body={JSON: ORGANISATION_INPUT}, errors=(403,),
+               responses={201: Response(gettext_lazy("The new organisation."), ORGANISATION)},
+               description=gettext_lazy(
+                   "Create an organisation (sysadmins only); upload its logo with "
+                   "`PUT /organisations/{name}/logo`."))
+def create_organisation(call):
+    try:
+        organisation = accounts.create_organisation(actor=call.actor, data=_organisation_input(call.body))
+    except ValidationFailed as exc:
+        raise renamed(exc, _NAMES) from None
+    return _written(call, organisation, 201)
+
+
+@API.operation("PATCH", "/organisations/{name}", summary=gettext_lazy("Change an organisation"), tag=TAG,
+               params=(NAME,), auth=AUTHENTICATED, body={JSON: ORGANISATION_CHANGE}, errors=(403, 404),
+               responses={200: Response(gettext_lazy("The organisation."), ORGANISATION)},
+               description=gettext_lazy(
+                   "Set the fields given, keeping the others (the organisation's administrators and "
+                   "sysadmins)."))
+def update_organisation(call):
+    organisation = accounts.get_organisation(call.params["name"])
+    try:
+        organisation = accounts.update_organisation(organisation, actor=call.actor,
+                                                    data=_organisation_input(call.body))
+    except ValidationFailed as exc:
+        raise renamed(exc, _NAMES) from None
+    return _written(call, organisation)
+
+
+@API.operation("PUT", "/organisations/{name}/logo", summary=gettext_lazy("Upload an organisation's logo"),
+               tag=TAG, params=(NAME,), auth=AUTHENTICATED, body={MULTIPART: LOGO_UPLOAD}, errors=(403, 404),
+               responses={200: Response(gettext_lazy("The organisation, with its new `logo_url`."), ORGANISATION)},
+               description=gettext_lazy(
+                   "Replace the logo with an image (multipart/form-data, the image in `logo`): PNG, "
+                   "JPEG or WebP (SVG is refused), checked by its content. The logo is served at "
+                   "`logo_url`."))
+def upload_organisation_logo(call):
+    organisation = accounts.get_organisation(call.params["name"])
+    organisation = accounts.update_organisation(organisation, actor=call.actor, data={}, logo=call.files["logo"])
+    return _written(call, organisation)
+
+
+@API.operation("DELETE", "/organisations/{name}/logo", summary=gettext_lazy("Remove an organisation's logo"),
+               tag=TAG, params=(NAME,), auth=AUTHENTICATED, errors=(403, 404),
+               responses={200: Response(gettext_lazy("The organisation."), ORGANISATION)},
+               description=gettext_lazy(
+                   "Remove the uploaded logo (a logo given by `image_url` stays)."))
+def remove_organisation_logo(call):
+    organisation = accounts.get_organisation(call.params["name"])
+    organisation = accounts.update_organisation(organisation, actor=call.actor, data={}, remove_logo=True)
+    return _written(call, organisation)
 
 
 @API.operation("GET", "/themes", summary=gettext_lazy("List themes"), tag=TAG, params=paging.params(100),

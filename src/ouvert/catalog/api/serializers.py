@@ -31,6 +31,10 @@ from ouvert.core.models import Activity
 EXTRAS = {"type": "object", "additionalProperties": {"type": "string"}}
 
 
+def _absolute(url: str) -> str:
+    return settings.SITE_URL + url if url.startswith("/") else url
+
+
 def _web(obj) -> str:
     return settings.SITE_URL + obj.get_absolute_url()
 
@@ -55,10 +59,11 @@ ORGANISATION = API.schema("Organisation", {
     "properties": {
         "id": UUID, "name": NAME, "title": BILINGUAL, "description": BILINGUAL, "website": URL,
         "email": {"type": "string"}, "image_url": URL,
+        "logo_url": {**URL, "description": "The logo: the uploaded image, else `image_url` (empty if none)."},
         "dataset_count": {"type": "integer", "description": "Published datasets the caller may see."},
         "created": TIME, "modified": TIME, "web_url": URL,
     },
-    "required": ["id", "name", "title", "description", "website", "email", "image_url", "dataset_count",
+    "required": ["id", "name", "title", "description", "website", "email", "image_url", "logo_url", "dataset_count",
                  "created", "modified", "web_url"],
     "additionalProperties": False,
 })
@@ -80,7 +85,8 @@ def organisation_data(organisation: Organisation, dataset_count: int) -> dict:
     return {
         **summary_data(organisation), "description": bilingual(organisation, "description"),
         "website": organisation.website, "email": organisation.email, "image_url": organisation.image_url,
-        "dataset_count": dataset_count, "created": iso_time(organisation.created), "modified": iso_time(organisation.modified),
+        "logo_url": _absolute(organisation.logo_url), "dataset_count": dataset_count,
+        "created": iso_time(organisation.created), "modified": iso_time(organisation.modified),
         "web_url": _web(organisation),
     }
 
