@@ -5,8 +5,6 @@ pytest runs, so they import as ``tests.support``)."""
 
 import pytest
 
-pytest_plugins = ["tests.support.plugin"]
-
 
 @pytest.fixture(autouse=True)
 def _default_language():

@@ -10,7 +10,7 @@ from ouvert.catalog.models import Dataset, Resource
 from ouvert.catalog.services import DatasetSpec, ResourceSpec
 from ouvert.core.errors import PermissionDenied, ValidationFailed
 from ouvert.core.models import Activity
-from ouvert.core.testing import make_dataset, make_organisation, make_user
+from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
 
