@@ -23,6 +23,7 @@ class CatalogConfig(AppConfig):
         from ouvert.core import bootstrap
         from ouvert.notifications import followables
 
+        from . import checks as _checks  # noqa: F401 - registers the catalog's system checks
         from . import permissions as _rules  # noqa: F401 - registers the catalog's permission rules
         from . import services
         from .demo.bootstrap import load_if_empty

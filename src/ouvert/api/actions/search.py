@@ -117,7 +117,10 @@ def package_search(call: Call) -> EncodedJSON:
         total, ids, facets = _run_search(query, call.actor, *plan)
     else:
         total, ids, facets = _run_queryset(query, call.actor, call.language)
-    found = Dataset.objects.filter(pk__in=ids).select_related("organisation", "licence").in_bulk()
+    # Both ways read the page's datasets through the permission rule; they are read again here
+    # through it, as they are now, since the package dicts come from a cache that trusts its
+    # callers (``package_jsons``). Counts are the search's (see ``search.engine``).
+    found = _allowed(query, call.actor).filter(pk__in=ids).select_related("organisation", "licence").in_bulk()
     results = package_jsons([found[pk] for pk in ids if pk in found], call.language)
     rest = encode({
         "sort": query.sort_text,
@@ -126,6 +129,14 @@ def package_search(call: Call) -> EncodedJSON:
     })
     # The results come encoded, most of them from package_show's cache.
     return EncodedJSON(f'{{"count": {int(total)}, "results": [{", ".join(results)}], {rest[1:]}')
+
+
+def _allowed(query: Query, actor):
+    """The datasets ``query`` may return to ``actor``: those they may see, in its states,
+    private ones only with ``include_private``."""
+    states = [State.ACTIVE, State.DRAFT] if query.include_drafts else [State.ACTIVE]
+    qs = visible_datasets(actor).filter(state__in=states)
+    return qs if query.include_private else qs.filter(private=False)
 
 
 def _search_plan(query: Query, actor) -> tuple[dict, str] | None:
@@ -146,18 +157,11 @@ def _search_plan(query: Query, actor) -> tuple[dict, str] | None:
 
 
 def _run_search(query: Query, actor, filters: dict, sort: str):
-    size = max(query.rows, 1)
-    first_page = query.start // size + 1
-
-    def page(number):
-        return search.search_datasets(query.text, actor=actor, filters=filters, sort=sort, page=number,
-                                      page_size=size, include_drafts=query.include_drafts)
-
-    result = page(first_page)
-    datasets = list(result.datasets)[query.start % size:]
-    if query.start % size and len(datasets) < query.rows and first_page * size < result.total:
-        datasets += list(page(first_page + 1).datasets)
-    ids = [d.pk for d in datasets[:query.rows]]
+    # By offset rather than by pages cut again here: the search may leave out of a page what
+    # the caller may no longer see (``search.engine``), which would shift a page cut again.
+    result = search.search_datasets(query.text, actor=actor, filters=filters, sort=sort, offset=query.start,
+                                    limit=query.rows, include_drafts=query.include_drafts)
+    ids = [d.pk for d in result.datasets]
     facets = {}
     for field in query.facet_fields:
         values = result.facets.get(FACETS[field], [])[:query.facet_limit]
@@ -175,7 +179,7 @@ def _matching_ids(text: str, actor, include_drafts: bool) -> list:
         result = search.search_datasets(text, actor=actor, sort="relevance", page=number, page_size=MAX_ROWS,
                                         include_drafts=include_drafts)
         ids += [d.pk for d in result.datasets]
-        if not result.datasets or len(ids) >= result.total:
+        if number * MAX_ROWS >= result.total:  # a page may hold fewer (``search.engine``)
             return ids
         number += 1
 
@@ -211,10 +215,7 @@ def _condition(clause: Clause) -> Q:
 
 
 def _run_queryset(query: Query, actor, language: str):
-    states = [State.ACTIVE, State.DRAFT] if query.include_drafts else [State.ACTIVE]
-    qs = visible_datasets(actor).filter(state__in=states)
-    if not query.include_private:
-        qs = qs.filter(private=False)
+    qs = _allowed(query, actor)
     rank = None
     if query.text:
         ranked = _matching_ids(query.text, actor, query.include_drafts)

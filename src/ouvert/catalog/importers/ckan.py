@@ -52,7 +52,6 @@ TITLE_LENGTH = max_length(Dataset, "title_fr")
 DESCRIPTION_LENGTH = 50_000
 TAG_LENGTH = 100
 FALLBACK_ORGANISATION = "ckan-import"
-INDEX_BATCH = 250  # records imported between two bulk index updates
 
 #: Licence ids seen on Canadian CKAN portals for a licence of our register, beyond ``licences.ALIASES``.
 LICENCE_ALIASES = {
@@ -637,7 +636,11 @@ class CkanImporter:
                 report.note(reason, line)
         organisation = self.organisation(package.organisation, line)
         try:
-            with transaction.atomic():
+            # The record and its index entry commit together, so an import stopped at any point
+            # leaves every record it committed findable. ``deferred`` indexes the dataset once,
+            # in the record's transaction, from what is stored when the record is done (with
+            # CKAN's dates, written after the service), however many changes the record made.
+            with transaction.atomic(), search.deferred():
                 outcome = self._save_dataset(package, organisation, line)
         except Skip as exc:
             report.skip("dataset", str(exc), line)
@@ -747,23 +750,18 @@ class CkanImporter:
         def at(value: float) -> None:
             fraction[0] = value
 
-        # Each resource a service adds re-indexes its dataset; indexing each dataset once per
-        # batch, in bulk, is what keeps a large import fast.
-        with search.deferred() as index:
-            for line in read_records(path, position=at):
-                if line.error:
-                    report.broken_lines.append((line.number, line.error))
-                    continue
-                if limit is not None and report.records >= limit:
-                    break
-                report.records += 1
-                if line.recovered:
-                    report.recovered_lines.append(line.number)
-                self.import_record(line.record, line.number)
-                if report.records % INDEX_BATCH == 0:
-                    index.flush()
-                if progress is not None:
-                    progress(report.records, fraction[0])
+        for line in read_records(path, position=at):
+            if line.error:
+                report.broken_lines.append((line.number, line.error))
+                continue
+            if limit is not None and report.records >= limit:
+                break
+            report.records += 1
+            if line.recovered:
+                report.recovered_lines.append(line.number)
+            self.import_record(line.record, line.number)
+            if progress is not None:
+                progress(report.records, fraction[0])
         report.seconds = time.monotonic() - started
         return report
 

@@ -215,7 +215,10 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
     desc, id asc).
 
     Paging: ``page`` (from 1) and ``page_size`` (1 to 1000), or ``offset`` and ``limit``
-    (0 to 1000; 0 returns no datasets, only the total and facets) when either is given.
+    (0 to 1000; 0 returns no datasets, only the total and facets) when either is given. The
+    page's datasets are read through the permission rule as they are now: one the index still
+    shows but the actor may no longer see is left out, so a page may hold fewer than asked
+    (the total and facets stay the index's, but the last page's total; see ``engine``).
 
     Drafts appear only with ``include_drafts`` and only to those allowed to see them.
     ``facets`` maps each of ``FACETS`` to ``[(value, label, count)]`` over all matching

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from ouvert.core.i18n import current_language, pick
 
-from ..permissions import dataset_visibility
+from ..permissions import dataset_visibility, visible_datasets
 from . import memory
 from .backends import get_backend
 from .backends.base import ENTRIES, VALUE_BITS, VALUE_MASK
@@ -257,8 +257,21 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
         total, keys, codes = _from_database(conditions, clauses, tiers, terms, offset, limit)
     pk = Dataset._meta.pk
     ids = [pk.to_python(key) for key in keys]
-    found = Dataset.objects.select_related("organisation", "licence").in_bulk(ids)
+    # The index (and more so this process's copy of it) may lag behind the catalog: a dataset
+    # unpublished, made private or deleted a moment ago, or changed by a queryset update or raw
+    # SQL the index was not told of, may still match there. The page is read through the
+    # permission rule's queryset face, over the catalog as it is now, so it never lists what
+    # the actor may not see now. Those left out are dropped from the page, not replaced: the
+    # page is not searched again (that would cost a second search for a lag of an instant),
+    # and every other page keeps its places, so paging by offset neither skips nor repeats a
+    # dataset. The total and facet counts stay the index's until it catches up, except on the
+    # last page, whose total drops those left out (nothing comes after it, so no page becomes
+    # unreachable; a single page of results is then counted exactly).
+    current = visible_datasets(actor, Dataset.objects.filter(state__in=conditions.states))
+    found = current.select_related("organisation", "licence").in_bulk(ids)
     datasets = [found[i] for i in ids if i in found]
+    if offset + len(ids) >= total:
+        total -= len(ids) - len(datasets)
     return SearchResult(datasets=datasets, total=total, facets=_labelled(_facet_counts(*codes)))
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.utils import translation
 
 from ouvert.accounts.models import Organisation
+from ouvert.catalog import services
 from ouvert.catalog.importers.ckan import CkanImporter, map_package, read_records
 from ouvert.catalog.models import Dataset, Resource, State
 from ouvert.catalog.search import search_datasets
@@ -213,6 +215,41 @@ def test_record_without_organisation_goes_to_the_fallback_and_keeps_it_on_rerun(
     assert Dataset.objects.get().organisation.name == "cioos-pacific"
     CkanImporter().import_file(_write(tmp_path / "c.jl", [orphan]))
     assert Dataset.objects.get().organisation.name == "cioos-pacific"  # an unknown owner does not move it
+
+
+@pytest.mark.django_db
+def test_each_record_is_findable_once_committed_so_a_stopped_import_loses_none(tmp_path, monkeypatch):
+    """A record's index entry commits with it: after each record (``progress`` is called once
+    the record's transaction is over), every record imported so far is found, so an import
+    stopped at any point (an error, or the process killed) leaves every committed record
+    findable; the records that failed are neither stored nor found."""
+    records = [_record(FLUENT, id=str(uuid.uuid4()), name=f"saanich-{n}",
+                       resources=[{**r, "id": str(uuid.uuid4())} for r in FLUENT["resources"]]) for n in range(5)]
+    sync_dataset = services.sync_dataset
+
+    def failing_on_the_second(spec, **kwargs):  # written, then refused: the record is rolled back
+        result = sync_dataset(spec, **kwargs)
+        if spec.data["name"] == "saanich-1":
+            raise DatabaseError("refused")
+        return result
+
+    monkeypatch.setattr(services, "sync_dataset", failing_on_the_second)
+
+    class Stopped(Exception):
+        pass
+
+    found = []
+
+    def progress(records_read, _fraction):
+        found.append(search_datasets("saanich", actor=None).total)
+        if records_read == 4:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        CkanImporter().import_file(_write(tmp_path / "dump.jl", records), progress=progress)
+    assert found == [1, 1, 2, 3]
+    assert sorted(d.name for d in search_datasets("saanich", actor=None).datasets) == ["saanich-0", "saanich-2", "saanich-3"]
+    assert Dataset.objects.filter(name__startswith="saanich-").count() == 3
 
 
 def test_mapping_cleans_urls_names_and_long_keywords():

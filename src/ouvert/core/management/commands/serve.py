@@ -12,7 +12,7 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 def default_workers() -> int:
@@ -82,7 +82,7 @@ class Command(BaseCommand):
                no_access_log: bool, no_worker: bool = False, **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1.")
-        self.check(display_num_errors=False)
+        self.check(display_num_errors=False, databases=[DEFAULT_DB_ALIAS])  # with the database's own checks
         self.check_migrations()
         # The app is preloaded, then workers fork: none may inherit the checks' connection.
         connections.close_all()
