@@ -12,8 +12,9 @@ from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, MULTIPART, Response
 from ouvert.api.v1.serializers import page_schema
 from ouvert.api.v1.validation import renamed
 from ouvert.catalog import services
-from ouvert.catalog.models import Licence, State, Theme
+from ouvert.catalog.models import Licence, Theme
 from ouvert.core.errors import ValidationFailed
+from ouvert.core.models import State
 
 from .datasets import TEXT_INPUT, TITLE_INPUT
 from .serializers import LICENCE, ORGANISATION, THEME, licence_data, organisation_data, theme_data

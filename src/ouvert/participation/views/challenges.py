@@ -20,9 +20,9 @@ from ouvert.accounts.permissions import (
     is_sysadmin,
     moderated_organisations,
 )
-from ouvert.catalog.models import State
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import Conflict, ValidationFailed
+from ouvert.core.models import State
 
 from .. import services
 from ..errors import ParticipationError

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts.permissions import can
-from ouvert.catalog.models import State
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.models import State
 from ouvert.moderation import services as moderation
 from ouvert.moderation.errors import ModerationError
 from ouvert.moderation.forms import rule_choices
