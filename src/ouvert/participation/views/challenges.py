@@ -18,11 +18,11 @@ from ouvert.accounts.permissions import (
     can,
     editable_organisations,
     is_sysadmin,
-    moderated_organisations,
 )
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import Conflict, ValidationFailed
 from ouvert.core.models import State
+from ouvert.moderation.permissions import moderated_organisations
 
 from .. import services
 from ..errors import ParticipationError
