@@ -181,11 +181,6 @@ def editable_organisations(actor) -> QuerySet:
     return Organisation.objects.filter(pk__in=organisations_where(actor, EDIT_ROLES))
 
 
-def moderated_organisations(actor) -> QuerySet:
-    """Organisations whose moderation queue ``actor`` sees (the ``participation.moderate`` rule)."""
-    return editable_organisations(actor)
-
-
 # --- accounts' own rules -------------------------------------------------------------------
 # Organisations and memberships are managed by their administrators; an account's tokens and
 # profile by the person themselves.

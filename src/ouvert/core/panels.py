@@ -4,7 +4,7 @@
 
     panels.register("resource", "main", template="datastore/sections.html", context=sections, order=10)
 
-A page kind (``dataset``, ``resource``, ``organisation``) has places (``head``, ``actions``,
+A page kind (``dataset``, ``resource``, ``organisation``, ``challenge``, ``idea``) has places (``head``, ``actions``,
 ``main``) where its template renders the panels registered for them, in ``order``:
 ``{% panels "dataset" "main" dataset %}`` (``ouvert_ui``). ``condition(request, obj)`` says
 whether the panel is shown at all; ``context(request, obj)`` gives its template's context, or
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-PAGES = ("dataset", "resource", "organisation")
+PAGES = ("dataset", "resource", "organisation", "challenge", "idea")
 PLACES = ("head", "actions", "main")
 
 

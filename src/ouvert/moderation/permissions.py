@@ -8,6 +8,8 @@ sysadmins only (who pass every rule).
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from ouvert.accounts import permissions
 
 
@@ -16,5 +18,16 @@ def can_moderate(actor, organisation) -> bool:
     return organisation is not None and permissions.is_editor(actor, organisation)
 
 
+def moderated_organisations(actor) -> QuerySet:
+    """The queryset face of ``participation.moderate``: the organisations whose queue ``actor``
+    moderates (every one for a sysadmin)."""
+    from ouvert.accounts.models import Organisation
+
+    if permissions.is_sysadmin(actor):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=permissions.organisations_where(actor, permissions.EDIT_ROLES))
+
+
+# The rule names are kept as they are: stored activity history and settings refer to them.
 permissions.register("participation.flag", permissions.authenticated)
 permissions.register("participation.moderate", can_moderate)

@@ -30,6 +30,7 @@ from . import checks, registry, rules, signals
 from .checks import spam
 from .errors import ModerationError, RateLimited
 from .models import Case, Channel, Decision, Flag, Moderation, Notice
+from .permissions import moderated_organisations
 
 A = Decision.Action
 
@@ -65,6 +66,7 @@ def _send_on_commit(signal, **kwargs) -> None:
 
 
 def _record(key: str, *, actor, obj, organisation, changes: dict):
+    # The keys keep their "participation." prefix: stored activity history refers to them.
     return record_activity(key, actor=actor, obj=obj, organisation=organisation, changes=changes)
 
 
@@ -335,7 +337,7 @@ def _scope(actor, organisation=None) -> Q:
         return Q(organisation=organisation)
     if permissions.is_sysadmin(actor):
         return Q()
-    organisations = list(permissions.moderated_organisations(actor).values_list("pk", flat=True))
+    organisations = list(moderated_organisations(actor).values_list("pk", flat=True))
     if not organisations:
         raise PermissionDenied(_("You are not allowed to do this."))
     return Q(organisation__in=organisations)

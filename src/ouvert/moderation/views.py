@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ouvert.accounts.permissions import is_sysadmin, moderated_organisations
+from ouvert.accounts.permissions import is_sysadmin
 from ouvert.core.errors import DomainError, PermissionDenied, ValidationFailed
 from ouvert.web.errors import domain_errors
 
@@ -22,6 +22,7 @@ from . import registry, rules, services
 from .errors import ModerationError
 from .forms import DecisionForm, QueueFilterForm
 from .models import Case, Decision, Flag
+from .permissions import moderated_organisations
 
 
 def rules_page(request):

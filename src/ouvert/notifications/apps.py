@@ -13,7 +13,7 @@ class NotificationsConfig(AppConfig):
 
         from .views import follow_panel
 
-        # The follow button on the catalog's pages; challenges and ideas have theirs in place.
+        # The follow button on the catalog's pages; participation registers it on challenges and ideas.
         for page in ("dataset", "organisation"):
             panels.register(page, "actions", template="notifications/follow_button.html", context=follow_panel,
                             order=100, condition=lambda request, obj: request.user.is_authenticated)

@@ -256,8 +256,9 @@ def publish_export(directory: Path, *, organisation, dataset_name: str = "partic
     from django.db import transaction
 
     from ouvert.catalog import services as catalog
-    from ouvert.catalog.models import Dataset, State
+    from ouvert.catalog.models import Dataset
     from ouvert.core.errors import Conflict
+    from ouvert.core.models import State
 
     actor = actor or export_actor()
     descriptor_path = write_export(directory)

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ouvert.catalog.models import NAME_VALIDATOR
 from ouvert.core.i18n import BilingualMixin, pick
+from ouvert.core.validators import NAME_VALIDATOR
 from ouvert.moderation.models import Channel, ModeratedContent, Moderation  # noqa: F401 - used across participation
 
 #: Ideas get a random key at creation; the "random" order is a permutation of it per seed.

@@ -30,6 +30,7 @@ from ouvert.accounts.permissions import (
     verified,
 )
 from ouvert.catalog.models import Dataset
+from ouvert.moderation import registry as moderated
 from ouvert.moderation.permissions import can_moderate
 
 from .models import Challenge, Comment, Consultation, Idea, Moderation, Reuse
@@ -91,12 +92,7 @@ def _comment_condition(actor) -> Q:
 def can_view_reuse(actor, reuse) -> bool:
     if reuse.moderation == Moderation.VISIBLE or is_author(actor, reuse):
         return True
-    from ouvert.moderation.services import (
-        organisation_of,  # its services import the engine, not this
-    )
-
-
-    return can_moderate(actor, organisation_of(reuse))
+    return can_moderate(actor, moderated.of(reuse).organisation(reuse))
 
 
 def _visible_reuses(actor, qs: QuerySet) -> QuerySet:

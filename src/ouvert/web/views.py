@@ -6,7 +6,8 @@ from django.shortcuts import render
 
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
-from ouvert.catalog.models import State, Theme
+from ouvert.catalog.models import Theme
+from ouvert.core.models import State
 
 
 def home(request):

@@ -6,11 +6,11 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import services as accounts
 from ouvert.catalog import services
-from ouvert.catalog.models import Dataset, State
+from ouvert.catalog.models import Dataset
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.catalog.serializers import ckan_time, resource_dict
 from ouvert.core.errors import NotFound, ValidationFailed
-from ouvert.core.models import Activity
+from ouvert.core.models import Activity, State
 
 from .. import convert, params
 from ..registry import ANYONE, WRITE, Call, action

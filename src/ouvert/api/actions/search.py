@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import search
-from ouvert.catalog.models import Dataset, Licence, State, Theme
+from ouvert.catalog.models import Dataset, Licence, Theme
 from ouvert.catalog.permissions import visible_datasets
+from ouvert.core.models import State
 
 from .. import params
 from ..errors import SearchQueryError

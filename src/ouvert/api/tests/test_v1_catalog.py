@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from ouvert.accounts.models import ApiToken
-from ouvert.catalog.models import Dataset, Resource, State
+from ouvert.catalog.models import Dataset, Resource
+from ouvert.core.models import State
 from tests.support.api import V1Client
 
 from .conftest import token_for

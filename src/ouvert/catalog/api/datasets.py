@@ -14,9 +14,9 @@ from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, Param, Response, pa
 from ouvert.api.v1.serializers import page_schema
 from ouvert.api.v1.validation import renamed
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Dataset, Frequency, State
+from ouvert.catalog.models import Dataset, Frequency
 from ouvert.core.errors import NotFound, ValidationFailed
-from ouvert.core.models import Activity
+from ouvert.core.models import Activity, State
 from ouvert.core.validation import max_length
 
 from .serializers import ACTIVITY, DATASET, activity_data, datasets_data

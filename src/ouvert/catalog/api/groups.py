@@ -12,15 +12,17 @@ from ouvert.api.v1.registry import API, AUTHENTICATED, JSON, MULTIPART, Response
 from ouvert.api.v1.serializers import page_schema
 from ouvert.api.v1.validation import renamed
 from ouvert.catalog import services
-from ouvert.catalog.models import Licence, State, Theme
+from ouvert.catalog.models import Licence, Theme
 from ouvert.core.errors import ValidationFailed
+from ouvert.core.models import State
+from ouvert.core.validation import max_length
 
-from .datasets import TEXT_INPUT, TITLE_INPUT
+from .datasets import TEXT_INPUT
 from .serializers import LICENCE, ORGANISATION, THEME, licence_data, organisation_data, theme_data
 
 TAG = API.tag("organisations", gettext_lazy("Organisations, themes and licences."))
 NAME = path_param("name", gettext_lazy("The name or id."))
-NAME_INPUT = {"type": "string", "minLength": 1, "maxLength": 100}
+NAME_INPUT = {"type": "string", "minLength": 1, "maxLength": max_length(Organisation, "name")}
 
 
 @API.operation("GET", "/organisations", summary=gettext_lazy("List organisations"), tag=TAG,
@@ -47,10 +49,18 @@ def get_organisation(call):
     return organisation_data(organisation, count)
 
 
+ORGANISATION_TITLE_INPUT = API.schema("OrganisationTitleInput", {
+    "type": "object", "description": "Text in French, English or both.",
+    "properties": {lang: {"type": "string", "maxLength": max_length(Organisation, f"title_{lang}")}
+                   for lang in ("fr", "en")},
+    "additionalProperties": False,
+})
 _ORGANISATION_FIELDS = {
-    "title": TITLE_INPUT, "description": TEXT_INPUT,
-    "website": {"type": "string", "maxLength": 200}, "email": {"type": "string", "maxLength": 254},
-    "image_url": {"type": "string", "maxLength": 200, "description": "A logo given by its address."},
+    "title": ORGANISATION_TITLE_INPUT, "description": TEXT_INPUT,
+    "website": {"type": "string", "maxLength": max_length(Organisation, "website")},
+    "email": {"type": "string", "maxLength": max_length(Organisation, "email")},
+    "image_url": {"type": "string", "maxLength": max_length(Organisation, "image_url"),
+                  "description": "A logo given by its address."},
 }
 ORGANISATION_INPUT = API.schema("OrganisationInput", {
     "type": "object", "description": "A new organisation.",

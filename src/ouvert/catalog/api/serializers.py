@@ -25,8 +25,8 @@ from ouvert.api.v1.serializers import (
     summary_data,
     summary_schema,
 )
-from ouvert.catalog.models import Dataset, Frequency, Licence, Resource, State, Theme
-from ouvert.core.models import Activity
+from ouvert.catalog.models import Dataset, Frequency, Licence, Resource, Theme
+from ouvert.core.models import Activity, State
 
 EXTRAS = {"type": "object", "additionalProperties": {"type": "string"}}
 

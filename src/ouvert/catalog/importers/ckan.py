@@ -37,8 +37,9 @@ from django.utils.translation import gettext as _
 from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import licences, search, services
-from ouvert.catalog.models import Dataset, Frequency, State
+from ouvert.catalog.models import Dataset, Frequency
 from ouvert.core.errors import DomainError, ValidationFailed
+from ouvert.core.models import State
 from ouvert.core.validation import max_length
 
 from .report import Report

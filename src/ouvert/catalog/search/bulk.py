@@ -26,7 +26,8 @@ def sources(dataset_ids: list, *, exclude_deleted: bool = False) -> Iterator[Sou
     """``Source`` of each dataset of ``dataset_ids`` still in the catalog, in that order
     (without the deleted ones with ``exclude_deleted``)."""
     from ouvert.accounts.models import Organisation
-    from ouvert.catalog.models import Dataset, Resource, State
+    from ouvert.catalog.models import Dataset, Resource
+    from ouvert.core.models import State
 
     datasets = Dataset.objects.filter(pk__in=dataset_ids)
     if exclude_deleted:

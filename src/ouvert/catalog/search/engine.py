@@ -221,7 +221,8 @@ def search_datasets(query: str = "", *, actor, filters: dict[str, list[str]] | N
                     ranges: dict[str, tuple[datetime | None, datetime | None]] | None = None,
                     order: list[tuple[str, str]] | None = None, offset: int | None = None,
                     limit: int | None = None, expand: bool | None = None) -> SearchResult:
-    from ouvert.catalog.models import Dataset, State
+    from ouvert.catalog.models import Dataset
+    from ouvert.core.models import State
 
     if expand is None:
         expand = getattr(settings, "OUVERT_SEARCH_SYNONYMS", True)

@@ -352,11 +352,10 @@ def update_dataset(dataset: Dataset, *, actor, data: dict, organisation: Organis
     permissions.require(actor, "dataset.update", dataset)
     if organisation is not None and organisation.pk != dataset.organisation_id:
         permissions.require(actor, "dataset.create", organisation)
-    check_state_change(dataset, state)
     cleaned = clean_dataset(data, partial=True)
     with transaction.atomic():
         dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-        check_state_change(dataset, state)
+        check_state_change(dataset, state)  # on the locked row: the state it has now
         changes = _change_dataset(dataset, actor=actor, cleaned=cleaned, organisation=organisation)
         published = False
         if state == State.ACTIVE and dataset.state == State.DRAFT:

@@ -18,9 +18,9 @@ from django.utils import translation
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
 from ouvert.catalog.importers.ckan import CkanImporter, map_package, read_records
-from ouvert.catalog.models import Dataset, Resource, State
+from ouvert.catalog.models import Dataset, Resource
 from ouvert.catalog.search import search_datasets
-from ouvert.core.models import Activity
+from ouvert.core.models import Activity, State
 
 SHARED = Path(__file__).resolve().parents[4] / ".." / "shared"
 CORPUS = SHARED / "corpus" / "catalog"

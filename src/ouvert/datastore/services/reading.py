@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
 from ouvert.catalog import services as catalog
-from ouvert.catalog.models import Resource, State
+from ouvert.catalog.models import Resource
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.models import State
 
 from .. import query
 from ..models import ColumnInfo, DataTable, TableVersion, VersionStatus

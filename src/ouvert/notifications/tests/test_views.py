@@ -1,4 +1,4 @@
-"""The follow button on the catalog's pages, and the participation pages' buttons, in both languages."""
+"""The follow button on the catalog's and participation's pages, in both languages."""
 
 from __future__ import annotations
 
@@ -72,16 +72,38 @@ def test_an_outside_next_address_is_not_followed(client, signed_in):
     assert response["Location"] == dataset.get_absolute_url()
 
 
-def test_challenge_and_idea_buttons_still_follow(client, signed_in):
+@pytest.mark.parametrize("language, follow_label, stop_label, followed, unfollowed", [
+    ("fr", "Suivre", "Ne plus suivre", "Vous suivez", "Vous ne suivez plus"),
+    ("en", "Follow", "Stop following", "You follow", "You no longer follow"),
+])
+def test_challenge_and_idea_pages_offer_the_button(client, signed_in, language, follow_label, stop_label, followed,
+                                                   unfollowed):
     challenge = make_challenge(make_organisation(), name="canopee")
     idea = make_idea(challenge)
-    client.post(reverse("participation:challenge_follow", args=["canopee"]), {"follow": "1"})
-    client.post(reverse("participation:idea_follow", args=["canopee", idea.pk]), {"follow": "1"})
-    assert services.is_following(challenge, actor=signed_in) and services.is_following(idea, actor=signed_in)
-    html = client.get(reverse("participation:challenge", args=["canopee"])).content.decode()
-    assert "Ne plus suivre" in html
-    client.post(reverse("participation:challenge_follow", args=["canopee"]), {"follow": "0"})
-    assert not services.is_following(challenge, actor=signed_in)
-    # The generic address serves them too.
-    client.post(follow_url("idea", str(idea.pk)), {"follow": "0"})
-    assert not services.is_following(idea, actor=signed_in)
+    with translation.override(language):
+        pages = ((challenge, "challenge", "canopee", reverse("participation:challenge", args=["canopee"])),
+                 (idea, "idea", str(idea.pk), reverse("participation:idea", args=["canopee", idea.pk])))
+    for obj, kind, key, page in pages:
+        html = client.get(page).content.decode()
+        action = follow_url(kind, key, language)
+        assert f'action="{action}"' in html and f">{follow_label}<" in html
+        response = client.post(action, {"follow": "1", "next": page}, follow=True)
+        assert response.redirect_chain[-1][0] == page
+        assert services.is_following(obj, actor=signed_in)
+        assert followed in response.content.decode() and f">{stop_label}<" in response.content.decode()
+        response = client.post(action, {"follow": "0", "next": page}, follow=True)
+        assert not services.is_following(obj, actor=signed_in)
+        assert unfollowed in response.content.decode()
+
+
+def test_no_follow_button_on_a_draft_challenge_nor_for_anonymous_visitors(client):
+    make_challenge(make_organisation(), name="canopee")
+    make_challenge(make_organisation(), name="brouillon", publish=False)
+    public = reverse("participation:challenge", args=["canopee"])
+    assert "/follows/" not in client.get(public).content.decode()
+    response = client.post(follow_url("challenge", "canopee"), {"follow": "1"})
+    assert response.status_code == 302 and "/accounts/" in response["Location"]
+    client.force_login(make_user("admin", sysadmin=True))
+    assert "/follows/" in client.get(public).content.decode()
+    draft = client.get(reverse("participation:challenge", args=["brouillon"]))
+    assert draft.status_code == 200 and "/follows/" not in draft.content.decode()

@@ -94,9 +94,9 @@ def by_id(model_or_queryset, value, message: str):
         raise NotFound(message) from None
 
 
-def record(key: str, *, actor, obj, organisation=None, dataset=None, changes: dict | None = None):
+def record(key: str, *, actor, obj, organisation=None, changes: dict | None = None):
     """Append the operation to the activity history (inside the operation's transaction)."""
-    return record_activity(key, actor=actor, obj=obj, organisation=organisation, target=dataset, changes=changes)
+    return record_activity(key, actor=actor, obj=obj, organisation=organisation, changes=changes)
 
 
 def send_on_commit(signal, **kwargs) -> None:

@@ -18,12 +18,11 @@ from ouvert.accounts.permissions import (
     can,
     editable_organisations,
     is_sysadmin,
-    moderated_organisations,
 )
-from ouvert.catalog.models import State
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import Conflict, ValidationFailed
-from ouvert.notifications import services as follows
+from ouvert.core.models import State
+from ouvert.moderation.permissions import moderated_organisations
 
 from .. import services
 from ..errors import ParticipationError
@@ -98,7 +97,6 @@ def _challenge_context(request, challenge, idea_form=None) -> dict:
         "consultations": list(permissions.visible(user, "consultation", challenge.consultations.all())),
         "idea_form": idea_form or IdeaForm(),
         "accepts_ideas": challenge.accepts_ideas(),
-        "following": follows.is_following(challenge, actor=user),
         "can_edit": can(user, "challenge.update", challenge),
         "votes_left": services.votes_left(challenge, actor=user) if user.is_authenticated else None,
     }
@@ -134,20 +132,6 @@ def idea_new(request, name):
                                  % {"reason": held_reason(idea)})
             return redirect("participation:idea", challenge.name, idea.pk)
     return render(request, "participation/idea_form.html", {"challenge": challenge, "form": form}, status=400)
-
-
-@require_POST
-@domain_errors
-@login_required
-def challenge_follow(request, name):
-    challenge = services.get_challenge(name, actor=request.user)
-    if request.POST.get("follow") == "0":
-        follows.unfollow(challenge, actor=request.user)
-        messages.success(request, _("You no longer follow this challenge."))
-    else:
-        follows.follow(challenge, actor=request.user)
-        messages.success(request, _("You follow this challenge: you will hear about its news."))
-    return redirect("participation:challenge", challenge.name)
 
 
 # --- the organisation's screens -----------------------------------------------------------

@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts.permissions import can
-from ouvert.catalog.models import State
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import NotFound, ValidationFailed
+from ouvert.core.models import State
 from ouvert.moderation import services as moderation
 from ouvert.moderation.errors import ModerationError
 from ouvert.moderation.forms import rule_choices
-from ouvert.notifications import services as follows
 
 from .. import services
 from ..errors import ParticipationError, VoteError
@@ -75,7 +74,6 @@ def idea_detail(request, name, idea_id):
         "is_author": is_author,
         "can_withdraw": is_author and idea.status in (Idea.Status.PUBLISHED, Idea.Status.UNDER_REVIEW),
         "can_answer": can(user, "idea.answer", idea),
-        "following": follows.is_following(idea, actor=user),
         "held_reason": held_reason(idea) if idea.moderation == Moderation.HELD else "",
         "datasets": list(visible_datasets(user, idea.datasets.all()).filter(state=State.ACTIVE)),
         "vote_threshold": challenge.vote_threshold,
@@ -174,20 +172,6 @@ def idea_withdraw(request, name, idea_id):
     except ParticipationError as exc:
         return refuse(request, exc, _idea_url(idea))
     messages.success(request, _("Your idea was withdrawn."))
-    return redirect(_idea_url(idea))
-
-
-@require_POST
-@domain_errors
-@login_required
-def idea_follow(request, name, idea_id):
-    idea = _idea_in(request, name, idea_id)
-    if request.POST.get("follow") == "0":
-        follows.unfollow(idea, actor=request.user)
-        messages.success(request, _("You no longer follow this idea."))
-    else:
-        follows.follow(idea, actor=request.user)
-        messages.success(request, _("You follow this idea: you will hear about its comments and answer."))
     return redirect(_idea_url(idea))
 
 

@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ouvert.accounts import permissions
-from ouvert.catalog.models import State
 from ouvert.catalog.permissions import visible_datasets
 from ouvert.core.errors import ValidationFailed
+from ouvert.core.models import State
 
 from .. import services
 from ..errors import ParticipationError

@@ -18,8 +18,9 @@ from ouvert.accounts import services as accounts
 from ouvert.accounts.models import Organisation
 from ouvert.catalog import services
 from ouvert.catalog.demo import catalog
-from ouvert.catalog.models import Dataset, Resource, State, Theme
+from ouvert.catalog.models import Dataset, Resource, Theme
 from ouvert.core.errors import DomainError
+from ouvert.core.models import State
 
 DEMO_USERNAME = "ouvert-demo"
 #: Key in ``Resource.extras`` naming the demo file a resource was loaded from.
