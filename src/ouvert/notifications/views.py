@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ouvert.web.errors import domain_errors
+from ouvert.web.forms import safe_next
 
 from . import followables, services
 
@@ -33,8 +33,4 @@ def follow_toggle(request, kind, key):
     else:
         services.follow(target, actor=request.user)
         messages.success(request, _("You follow “%(title)s”: you will hear about its news.") % {"title": title})
-    destination = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(destination, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        destination = target.get_absolute_url() if hasattr(target, "get_absolute_url") else "/"
-    return redirect(destination)
+    return redirect(safe_next(request, target.get_absolute_url() if hasattr(target, "get_absolute_url") else "/"))
