@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from ouvert.accounts.models import Membership
 from ouvert.notifications import services
 from ouvert.participation.tests.factories import make_challenge, make_idea
 from tests.support.factories import make_dataset, make_organisation, make_user
@@ -85,3 +86,18 @@ def test_challenge_and_idea_buttons_still_follow(client, signed_in):
     # The generic address serves them too.
     client.post(follow_url("idea", str(idea.pk)), {"follow": "0"})
     assert not services.is_following(idea, actor=signed_in)
+
+
+def test_what_one_may_no_longer_see_can_still_be_unfollowed(client, signed_in):
+    """After leaving the organisation, the button still stops the follow of its private dataset
+    (back to the home page, not to the dataset's, now hidden); without a follow, 404 as for
+    an unknown dataset."""
+    organisation = make_organisation(members=[signed_in])
+    private = make_dataset(organisation, "secret", private=True)
+    services.follow(private, actor=signed_in)
+    Membership.objects.filter(user=signed_in).delete()
+    response = client.post(follow_url("dataset", "secret"), {"follow": "0", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert not services.is_following(private, actor=signed_in)
+    assert client.post(follow_url("dataset", "secret"), {"follow": "0"}).status_code == 404
+    assert client.post(follow_url("dataset", "nothing"), {"follow": "0"}).status_code == 404
