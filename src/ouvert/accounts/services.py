@@ -108,6 +108,14 @@ def get_user(username_or_id) -> User:
     return user
 
 
+def get_user_to_manage(organisation, username_or_id, *, actor) -> User:
+    """The user ``username_or_id`` names, for a change of ``organisation``'s members by
+    ``actor``: the permission is checked first, so that whoever may not manage the members
+    cannot learn whether a user name exists (403 whatever the name)."""
+    permissions.require(actor, "organisation.manage_members", organisation)
+    return get_user(username_or_id)
+
+
 # --- organisations -----------------------------------------------------------------------
 
 def get_organisation(name_or_id: str) -> Organisation:

@@ -15,8 +15,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ouvert.accounts.permissions import is_sysadmin
-from ouvert.core.errors import DomainError, PermissionDenied, ValidationFailed
+from ouvert.core.errors import DomainError, ValidationFailed
 from ouvert.web.errors import domain_errors
+from ouvert.web.forms import safe_next
 
 from . import registry, rules, services
 from .errors import ModerationError
@@ -128,13 +129,11 @@ def decide(request, case_id):
     try:
         services.decide(case.target, actor=request.user, action=data.get("action") or "", rule=data.get("rule") or None,
                         note=data.get("note") or "")
-    except PermissionDenied:
-        raise
     except (ModerationError, ValidationFailed) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("The decision was recorded and the author informed."))
-    return redirect(request.POST.get("next") or "moderation:queue")
+    return redirect(safe_next(request, "moderation:queue"))
 
 
 @require_POST
@@ -148,7 +147,7 @@ def decide_bulk(request):
     ids = [v for v in request.POST.getlist("cases") if v.isdigit()]
     if not ids:
         messages.error(request, _("Select at least one item of the queue."))
-        return redirect(request.POST.get("next") or "moderation:queue")
+        return redirect(safe_next(request, "moderation:queue"))
     cases = services.load_targets(Case.objects.filter(pk__in=ids).select_related("organisation", "content_type"))
     results = services.decide_many([c for c in cases if c.target is not None], actor=request.user,
                                    action=data.get("action") or "", rule=data.get("rule") or None,
@@ -159,7 +158,7 @@ def decide_bulk(request):
     for item, outcome in results:
         if not isinstance(outcome, Decision):
             messages.error(request, _("Item %(id)s: %(error)s") % {"id": item.pk, "error": _error_text(outcome)})
-    return redirect(request.POST.get("next") or "moderation:queue")
+    return redirect(safe_next(request, "moderation:queue"))
 
 
 @domain_errors

@@ -66,6 +66,5 @@ def follow_object(call):
                responses={200: Response(gettext_lazy("The caller no longer follows the object."), FOLLOW)},
                description=gettext_lazy("Stop following; a no-op when the caller did not follow the object."))
 def unfollow_object(call):
-    target = _target(call)
-    services.unfollow(target, actor=call.actor)
+    target = services.unfollow_key(call.params["kind"], call.params["key"], actor=call.actor)
     return _state(target, call.actor)

@@ -58,6 +58,31 @@ def unfollow(obj, *, actor) -> None:
             _send_on_commit(signals.unfollowed, target=obj, actor=actor)
 
 
+def unfollow_key(kind: str, key: str, *, actor):
+    """Stop following the object of kind ``kind`` addressed by ``key``; returns it.
+
+    Found from ``actor``'s own follows, so that whoever may no longer see an object they follow
+    (they left its organisation) can still stop following it. Without such a follow it is
+    ``get_target`` then ``unfollow`` (a no-op): NotFound, the same answer, for an unknown
+    object and for one the actor may not see, so existence is not disclosed.
+    """
+    permissions.require(actor, "account.use")
+    followable = followables.get(kind)
+    followed = _followed(followable, key, actor) if followable is not None else None
+    obj = followed if followed is not None else get_target(kind, key, actor=actor)
+    unfollow(obj, actor=actor)
+    return obj
+
+
+def _followed(followable: followables.Followable, key: str, actor):
+    """The object of ``followable``'s kind addressed by ``key`` that ``actor`` follows, if any,
+    whether or not they may still see it (a person follows few objects of a kind)."""
+    ids = Follow.objects.filter(user=actor, content_type=ContentType.objects.get_for_model(followable.model)
+                                ).values_list("object_id", flat=True)
+    return next((obj for obj in followable.model._default_manager.filter(pk__in=list(ids))
+                 if str(followable.key(obj)) == key), None)
+
+
 def is_following(obj, *, actor) -> bool:
     if not _is_authenticated(actor):
         return False

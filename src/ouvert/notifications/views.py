@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ouvert.web.errors import domain_errors
+from ouvert.web.forms import safe_next
 
 from . import followables, services
 
@@ -25,16 +25,12 @@ def follow_panel(request, obj) -> dict:
 @login_required
 def follow_toggle(request, kind, key):
     """``follow=1`` follows, ``follow=0`` stops following; back to ``next`` or the object's page."""
-    target = services.get_target(kind, key, actor=request.user)
-    title = str(target)
-    if request.POST.get("follow") == "0":
-        services.unfollow(target, actor=request.user)
-        messages.success(request, _("You no longer follow “%(title)s”.") % {"title": title})
+    if request.POST.get("follow") == "0":  # also what one may no longer see, when one follows it
+        target = services.unfollow_key(kind, key, actor=request.user)
+        messages.success(request, _("You no longer follow “%(title)s”.") % {"title": str(target)})
     else:
+        target = services.get_target(kind, key, actor=request.user)
         services.follow(target, actor=request.user)
-        messages.success(request, _("You follow “%(title)s”: you will hear about its news.") % {"title": title})
-    destination = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(destination, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        destination = target.get_absolute_url() if hasattr(target, "get_absolute_url") else "/"
-    return redirect(destination)
+        messages.success(request, _("You follow “%(title)s”: you will hear about its news.") % {"title": str(target)})
+    shown = hasattr(target, "get_absolute_url") and services.may_see(target, request.user)
+    return redirect(safe_next(request, target.get_absolute_url() if shown else "/"))

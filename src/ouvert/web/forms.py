@@ -8,9 +8,22 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from ouvert.core.errors import ValidationFailed
+
+
+def safe_next(request, default: str) -> str:
+    """Where to go after a form: the ``next`` field posted when it is a URL of this site (so
+    that a crafted form cannot send people elsewhere: no open redirect), else ``default`` (a
+    URL or a URL name, as ``redirect`` takes)."""
+    destination = request.POST.get("next", "")
+    if destination and url_has_allowed_host_and_scheme(destination, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure()):
+        return destination
+    return default
+
 
 MARKDOWN_HINT = _("Markdown: *emphasis*, **bold**, [link](https://…), lists with “- ”. HTML is not allowed.")
 

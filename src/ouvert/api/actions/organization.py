@@ -131,7 +131,8 @@ def organization_member_create(call: Call) -> dict:
     (``admin``, ``editor`` or ``member``).
     """
     organisation = accounts.get_organisation(params.identifier(call.params))
-    user = accounts.get_user(params.text(call.params, "username", required=True))
+    user = accounts.get_user_to_manage(organisation, params.text(call.params, "username", required=True),
+                                      actor=call.actor)
     role = params.text(call.params, "role", required=True)
     membership = accounts.set_membership(organisation, user, role, actor=call.actor)
     return {"group_id": str(organisation.pk), "table_name": "user", "table_id": str(user.pk),

@@ -114,3 +114,13 @@ def test_ckan_organisation_dicts_show_the_uploaded_logo(people, api):
     services.update_organisation(ville, actor=ville.memberships.get(role="admin").user, data={}, logo=png())
     shown = api("organization_show", {"id": "ville"}).result
     assert shown["image_display_url"] == settings.SITE_URL + ville.logo_url and shown["image_url"] == ""
+
+
+def test_who_may_not_manage_members_cannot_learn_whether_a_user_name_exists(people):
+    """The permission is checked before the user is looked up: 403 for a name that exists and
+    for one that does not."""
+    for who in ("stranger", "member", "editor"):
+        for username in ("admin", "ghost"):
+            assert people[who].post("/organisations/ville/members", {"username": username, "role": "admin"}).status == 403
+            assert people[who].delete(f"/organisations/ville/members/{username}").status == 403
+    assert people["admin"].delete("/organisations/ville/members/ghost").status == 404

@@ -189,3 +189,13 @@ def test_api_token_create(api, world):
     assert api("api_token_create", {"user": "alice", "name": "theirs"}, token=token).status == 403
     assert api("api_token_create", {"user": "edith", "name": "x"}).status == 403
     assert api("api_token_create", {"user": "edith", "name": "x", "unit": "fortnight", "expires_in": 1}, token=token).status == 409
+
+
+def test_organization_member_create_checks_the_permission_before_looking_the_user_up(api, world):
+    """Whoever may not manage the members gets 403 whether the user name exists or not."""
+    for token in (token_for(world.outsider), token_for(world.editor)):
+        for username in ("marc", "ghost"):
+            assert api("organization_member_create", {"id": "alpha", "username": username, "role": "admin"},
+                       token=token).status == 403
+    assert api("organization_member_create", {"id": "alpha", "username": "ghost", "role": "admin"},
+               token=token_for(world.admin)).status == 404

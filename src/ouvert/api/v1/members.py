@@ -62,7 +62,7 @@ def list_members(call):
                    "one administrator."))
 def add_member(call):
     organisation = services.get_organisation(call.params["name"])
-    user = services.get_user(call.body["username"])
+    user = services.get_user_to_manage(organisation, call.body["username"], actor=call.actor)
     return member_data(services.set_membership(organisation, user, call.body["role"], actor=call.actor))
 
 
@@ -74,6 +74,6 @@ def add_member(call):
                    "administrator cannot be removed."))
 def remove_member(call):
     organisation = services.get_organisation(call.params["name"])
-    user = services.get_user(call.params["username"])
+    user = services.get_user_to_manage(organisation, call.params["username"], actor=call.actor)
     services.remove_membership(organisation, user, actor=call.actor)
     return Reply(204)

@@ -120,6 +120,11 @@ def deferred() -> Iterator[_Pending]:
     so rolled-back or deleted datasets come out right too. Searches inside the block may not
     see its changes yet; ``flush()`` on the yielded object applies what is pending so far.
     Nested blocks leave the work to the outermost one.
+
+    The pending work is applied only when the block ends normally: a block that raises is
+    about to be rolled back (it runs inside the caller's transaction), and after a database
+    error the connection may not even accept queries any more, so flushing would index work
+    that is undone or replace the real error with another.
     """
     if _pending.get() is not None:
         yield _pending.get()
@@ -130,7 +135,7 @@ def deferred() -> Iterator[_Pending]:
         yield pending
     finally:
         _pending.reset(token)
-        pending.flush()
+    pending.flush()
 
 
 def reindex_organisation(organisation) -> None:

@@ -340,3 +340,27 @@ def test_2013_data_gc_ca_files_load_with_broken_lines_reported():
     dataset = Dataset.objects.get(name="017dcd67-cad0-56ef-aa71-56e466262304")
     assert dataset.title_fr.startswith("Base de données des points d'appui au sol")
     assert ("Géomatique", "fr") in {(t.name, t.language) for t in dataset.tags.all()}
+
+
+@pytest.mark.django_db
+def test_a_record_failing_with_a_database_error_is_skipped_for_that_error_and_the_rest_loaded(tmp_path, monkeypatch):
+    """A database error once a record's resources are written (its name taken in the meantime)
+    rolls that record back, unindexed, and the import goes on with the next one, reporting the
+    real error (on PostgreSQL the transaction is unusable after it: nothing may run in it)."""
+    records = [_record(FLUENT, id=str(uuid.uuid4()), name=f"saanich-{n}",
+                       resources=[{**r, "id": str(uuid.uuid4())} for r in FLUENT["resources"]]) for n in range(3)]
+    sync_dataset = services.sync_dataset
+
+    def conflicting_on_the_second(spec, **kwargs):
+        result = sync_dataset(spec, **kwargs)
+        if spec.data["name"] == "saanich-1":
+            Dataset.objects.filter(pk=result.dataset.pk).update(name="saanich-0")
+        return result
+
+    monkeypatch.setattr(services, "sync_dataset", conflicting_on_the_second)
+    report = CkanImporter().import_file(_write(tmp_path / "dump.jl", records))
+    assert report.total("dataset", "created") == 2 and report.total("dataset", "skipped") == 1
+    assert _has_reason(report, "not valid") == 1
+    assert sum(n for reason, n in _reasons(report).items() if "unique" in reason.lower()) == 1  # the real error
+    assert sorted(d.name for d in search_datasets("saanich", actor=None).datasets) == ["saanich-0", "saanich-2"]
+    assert sorted(Dataset.objects.filter(name__startswith="saanich-").values_list("name", flat=True)) == ["saanich-0", "saanich-2"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ouvert.catalog import search, services
@@ -17,6 +17,7 @@ from ouvert.catalog.search.backends import base
 from ouvert.catalog.search.backends.base import unpack_code
 from ouvert.catalog.search.documents import build_document
 from ouvert.catalog.search.thesaurus import parse_clauses
+from ouvert.core.errors import ValidationFailed
 from tests.support.factories import make_dataset, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
@@ -391,3 +392,27 @@ def test_terms_of_new_resources_are_found_with_the_rest_of_the_entry(monkeypatch
     _link(budgets, root, "f.csv", title_en="Monthly")
     services.delete_dataset(budgets, actor=root)
     assert _kept_apart() == 0 and names("monthly") == names("quarterly") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("failure", ["database", "domain"])
+def test_deferred_indexing_applies_nothing_when_its_block_fails(monkeypatch, failure):
+    """A block that raises is about to be rolled back: nothing it queued is indexed, and its
+    error is the one raised (on PostgreSQL, after a database error, nothing may run in the
+    transaction until it is rolled back)."""
+    root = make_user(sysadmin=True)
+    org = make_organisation()
+    make_dataset(org, "taken")
+    dataset = make_dataset(org, "snow-routes", title_en="Snow removal routes")
+    indexed = []
+    monkeypatch.setattr(search, "index_datasets", lambda datasets, *a, **kw: indexed.append(list(datasets)))
+    monkeypatch.setattr(search, "remove_dataset", lambda pk: indexed.append(pk))
+    with pytest.raises(IntegrityError if failure == "database" else ValidationFailed):
+        with transaction.atomic(), search.deferred():
+            services.add_resource(dataset, actor=root, data={"url": "https://example.org/a.csv", "title_en": "Sidewalks"})
+            if failure == "database":
+                Dataset.objects.filter(pk=dataset.pk).update(name="taken")
+            else:
+                services.update_dataset(dataset, actor=root, data={"name": "taken"})
+    assert indexed == []
+    assert not dataset.resources.exists()

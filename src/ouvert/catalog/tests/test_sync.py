@@ -202,3 +202,4 @@ def test_removed_resources_are_signalled_by_their_id(django_capture_on_commit_ca
         signals.resource_deleted.disconnect(dispatch_uid="t3")
     assert removed == [b.pk] and [r.pk for r in result.resources_deleted] == [b.pk]
     assert Activity.objects.history_of(dataset).filter(key="catalog.resource.deleted", object_id=str(b.pk)).exists()
+

@@ -137,3 +137,25 @@ def test_the_queue_shows_the_reports_on_content_hidden_by_flags(client, challeng
     html = page(client, url("moderation:queue"))
     assert idea.title in html and "Hidden pending review" in html
     assert "Advertising and spam: “Publicité déguisée”" in html and "Racist, hateful" in html
+
+
+def test_decisions_go_back_only_to_pages_of_this_site(client, challenge, moderator):
+    """``next`` is followed when it is a page of this site; another site's address is not (no
+    open redirect): the queue instead."""
+    ideas = [make_idea(challenge, body=f"Appelez le 418-555-013{n} pour en parler.") for n in range(3)]
+    client.force_login(moderator)
+    queue = url("moderation:queue")
+    for outside in ("https://evil.example/", "//evil.example/queue"):
+        case = ideas[0].cases.get()
+        response = client.post(url("moderation:decide", case.pk), {f"case-{case.pk}-action": "release", "next": outside})
+        assert response.status_code == 302 and response.url == queue
+        response = client.post(url("moderation:decide_bulk"), {"cases": [], "bulk-action": "reject", "next": outside})
+        assert response.status_code == 302 and response.url == queue
+        case = ideas[1].cases.get()
+        response = client.post(url("moderation:decide_bulk"), {"cases": [str(case.pk)], "bulk-action": "release",
+                                                                  "next": outside})
+        assert response.status_code == 302 and response.url == queue
+    case = ideas[2].cases.get()
+    log = url("moderation:log")
+    response = client.post(url("moderation:decide", case.pk), {f"case-{case.pk}-action": "release", "next": log})
+    assert response.url == log

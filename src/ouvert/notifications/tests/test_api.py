@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ouvert.accounts.models import Membership
 from ouvert.accounts.services import create_token
 from ouvert.notifications import services
 from ouvert.participation.tests.factories import make_challenge, make_idea
@@ -73,3 +74,21 @@ def test_the_operations_are_documented(world):
     document = V1Client().get("/openapi.json").body
     operations = document["paths"]["/api/v1/follows/{kind}/{key}"]
     assert set(operations) >= {"get", "put", "delete"}
+
+
+def test_what_the_caller_may_no_longer_see_can_still_be_unfollowed(world):
+    """Someone who left the organisation can stop following its private dataset; without a
+    follow, a hidden object answers as an unknown one (404)."""
+    member = as_user(world.member)
+    assert member("PUT", "/follows/dataset/secret").body["following"] is True
+    assert member("PUT", "/follows/challenge/brouillon").body["following"] is True
+    Membership.objects.filter(user=world.member, organisation=world.org).delete()
+    assert member.get("/follows/dataset/secret").status == 404
+    for kind, key, obj in (("dataset", "secret", world.private), ("challenge", "brouillon", world.draft)):
+        answer = member("DELETE", f"/follows/{kind}/{key}")
+        assert (answer.status, answer.body) == (200, {"kind": kind, "key": key, "following": False})
+        assert not services.is_following(obj, actor=world.member)
+    citizen = as_user(world.citizen)
+    hidden, unknown = citizen("DELETE", "/follows/dataset/secret"), citizen("DELETE", "/follows/dataset/nothing")
+    assert hidden.status == unknown.status == 404 and hidden.body == unknown.body
+    assert citizen("DELETE", "/follows/unknown/secret").status == 404

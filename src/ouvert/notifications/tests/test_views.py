@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from ouvert.accounts.models import Membership
 from ouvert.notifications import services
 from ouvert.participation.tests.factories import make_challenge, make_idea
 from tests.support.factories import make_dataset, make_organisation, make_user
@@ -107,3 +108,18 @@ def test_no_follow_button_on_a_draft_challenge_nor_for_anonymous_visitors(client
     assert "/follows/" in client.get(public).content.decode()
     draft = client.get(reverse("participation:challenge", args=["brouillon"]))
     assert draft.status_code == 200 and "/follows/" not in draft.content.decode()
+
+
+def test_what_one_may_no_longer_see_can_still_be_unfollowed(client, signed_in):
+    """After leaving the organisation, the button still stops the follow of its private dataset
+    (back to the home page, not to the dataset's, now hidden); without a follow, 404 as for
+    an unknown dataset."""
+    organisation = make_organisation(members=[signed_in])
+    private = make_dataset(organisation, "secret", private=True)
+    services.follow(private, actor=signed_in)
+    Membership.objects.filter(user=signed_in).delete()
+    response = client.post(follow_url("dataset", "secret"), {"follow": "0", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert not services.is_following(private, actor=signed_in)
+    assert client.post(follow_url("dataset", "secret"), {"follow": "0"}).status_code == 404
+    assert client.post(follow_url("dataset", "nothing"), {"follow": "0"}).status_code == 404
