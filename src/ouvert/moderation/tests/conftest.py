@@ -1,6 +1,9 @@
 import pytest
 from django.core.cache import cache
 
+# The organisation, its moderator, dataset and challenge the page tests share.
+from ouvert.participation.tests.pages import challenge, dataset, moderator, org  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():

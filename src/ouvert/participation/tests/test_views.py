@@ -1,60 +1,17 @@
 """The participation pages: who sees what, and every action through its plain HTML form."""
 
 import pytest
-from django.urls import reverse
-from django.utils import translation
 
 from ouvert.moderation import services as moderation
 from ouvert.participation import services
 from ouvert.participation.models import Comment, Idea, Moderation, Vote
-from tests.support.factories import make_dataset, make_organisation, make_user
+from ouvert.participation.tests.pages import _english_then_default, messages_of, page, url  # noqa: F401
+from tests.support.factories import make_dataset, make_user
 
 from .factories import make_challenge, make_comment, make_idea, set_phase
 
 pytestmark = pytest.mark.django_db
 LANGS = ("fr", "en")
-
-
-@pytest.fixture(autouse=True)
-def _english_then_default():
-    translation.activate("en")
-    yield
-    translation.deactivate()
-
-
-def url(name, *args, lang="en"):
-    with translation.override(lang):
-        return reverse(name, args=args)
-
-
-def page(client, address, status=200):
-    response = client.get(address)
-    assert response.status_code == status, address
-    return response.content.decode()
-
-
-def messages_of(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"]) if response.context else ""
-
-
-@pytest.fixture
-def moderator():
-    return make_user("moderatrice")
-
-
-@pytest.fixture
-def org(moderator):
-    return make_organisation("ville", editors=[moderator])
-
-
-@pytest.fixture
-def dataset(org):
-    return make_dataset(org, "arbres")
-
-
-@pytest.fixture
-def challenge(org, dataset):
-    return make_challenge(org, name="canopee", datasets=[dataset], title_fr="Canopée urbaine", title_en="")
 
 
 def test_every_page_renders_in_both_languages(client, org, moderator, challenge, dataset):
